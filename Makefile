@@ -1,0 +1,43 @@
+# Every target installs what it needs into .venv from the pinned requirements.lock.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lab bench-accuracy bench-speed bench-loaders sample lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: $(STAMP)  ## run the monthly reconciliation on the bundled sample month
+	$(BIN)/reconkit demo --out out/demo
+
+test: $(STAMP)  ## the whole test suite, slow and browser tests included
+	$(BIN)/python -m pytest -n 2 -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q -m "not slow and not browser"
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+sample: $(STAMP)  ## regenerate the committed sample month (deterministic)
+	$(BIN)/python -m data_samples.generate --out data_samples/sample --clients 300 --seed 7
+
+bench-accuracy: $(STAMP)
+	$(BIN)/python benchmarks/accuracy.py
+
+bench-speed: $(STAMP)
+	$(BIN)/python benchmarks/speed.py
+
+bench-loaders: $(STAMP)
+	$(BIN)/python benchmarks/loaders.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check reconkit tests data_samples benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

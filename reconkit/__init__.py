@@ -1,0 +1,3 @@
+"""reconkit: reconcile CRM, billing, ERP ledger and bank statements."""
+
+__version__ = "0.1.0"
