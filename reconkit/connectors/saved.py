@@ -1,0 +1,186 @@
+"""Reading saved API responses (Salesforce, HubSpot, Stripe) into canonical columns.
+
+Shared by the loaders of saved JSON/CSV exports and by the connectors, which write their local
+snapshot in the same shapes. Records are first flattened to string columns (one Python pass,
+as JSON decoding already is), then parsed with vectorised polars expressions; a value that
+does not parse is quarantined with its raw text instead of being silently nulled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from reconkit.errors import SourceFormatError
+from reconkit.money import currency_exponent, parse_amount_expr
+from reconkit.schemas import QUARANTINE_COLUMNS, empty_quarantine
+
+LINEAGE_RAW = ("source_file", "source_row")
+_NON_CENT_CURRENCIES = ("JPY", "KRW", "CLP", "ISK", "XOF", "XAF", "BHD", "KWD", "OMR", "TND",
+                        "JOD")
+
+
+def read_json_document(path: Path, source: str) -> Any:
+    """Decode a saved API response; numbers with decimals become Decimal, never float."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            f"this {source} file is not UTF-8 text", source_file=path.name,
+            hint="save the API response as UTF-8 JSON, as the API sends it") from exc
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise SourceFormatError(
+            f"this {source} file is not valid JSON ({exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}); it may be truncated", source_file=path.name, row=exc.lineno,
+            hint="download or save the API response again, completely") from exc
+
+
+def as_text(value: Any) -> str | None:
+    """A JSON scalar as the string a person would read; blanks become None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    text = str(value).strip()
+    return text or None
+
+
+def dig(record: Any, *keys: str) -> Any:
+    """`record[k1][k2]...`, or None as soon as a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def flatten(numbered: Sequence[tuple[int, Any]], make: Callable[[Any], dict[str, Any]],
+            file_name: str) -> list[dict[str, Any]]:
+    """(1-based position in the file, record) pairs to string rows carrying their lineage."""
+    return [{**{k: as_text(v) for k, v in make(r).items()}, "source_file": file_name,
+             "source_row": n} for n, r in numbered]
+
+
+def string_frame(rows: list[dict[str, str | None]], columns: Sequence[str]) -> pl.DataFrame:
+    """Flattened records as a frame: lineage columns typed, every other column a string."""
+    schema: dict[str, pl.DataType] = {c: pl.String for c in columns}
+    schema["source_row"] = pl.Int64
+    return pl.DataFrame({c: [r.get(c) for r in rows] for c in columns}, schema=schema)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column parsed from a raw string column; `reason` explains a failure."""
+
+    column: str
+    raw: str
+    expr: pl.Expr
+    reason: str
+
+
+def parse_fields(raw: pl.DataFrame, fields: Sequence[Field], system: str,
+                 passthrough: dict[str, pl.Expr] | None = None,
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse `fields`; rows where a present raw value does not parse go to quarantine.
+
+    Returns (rows that parsed, with the canonical columns plus `passthrough` ones, and the
+    quarantine rows, one per failing column).
+    """
+    parsed = raw.with_columns(
+        *(f.expr.alias(f"__p_{f.column}") for f in fields),
+        *((e.alias(name) for name, e in (passthrough or {}).items())),
+    )
+    failures = [
+        parsed.filter(pl.col(f.raw).is_not_null() & pl.col(f"__p_{f.column}").is_null())
+        .select(pl.lit(system).alias("system"), "source_file", "source_row",
+                pl.lit(f.column).alias("column"), pl.col(f.raw).alias("value"),
+                pl.lit(f.reason).alias("reason"))
+        for f in fields
+    ]
+    quarantine = pl.concat([empty_quarantine(), *failures], how="vertical") \
+        .cast(QUARANTINE_COLUMNS).sort("source_file", "source_row", "column")
+    bad = quarantine.select(*LINEAGE_RAW).unique()
+    kept = parsed.join(bad, on=list(LINEAGE_RAW), how="anti", maintain_order="left")
+    out = kept.select(
+        pl.lit(system).alias("system"), *LINEAGE_RAW,
+        *(pl.col(f"__p_{f.column}").alias(f.column) for f in fields),
+        *(pl.col(name) for name in (passthrough or {})),
+    )
+    return out, quarantine
+
+
+def text_expr(col: str) -> pl.Expr:
+    """A raw string column kept as text (never fails)."""
+    return pl.col(col)
+
+
+def int_expr(col: str) -> pl.Expr:
+    """Whole numbers given as text (Stripe minor units, Unix seconds)."""
+    return pl.col(col).str.strip_chars().cast(pl.Int64, strict=False)
+
+
+def cents_expr(amount: pl.Expr, currency: pl.Expr, *, decimal: str = ".",
+               thousands: str | None = None) -> pl.Expr:
+    """Major-unit amount text to minor units, using each row's currency exponent (JPY 0,
+    KWD 3, most 2); never via float."""
+    expr = parse_amount_expr(amount, decimal=decimal, thousands=thousands, scale=2)
+    for scale in (0, 3):
+        codes = [c for c in _NON_CENT_CURRENCIES if currency_exponent(c) == scale]
+        expr = pl.when(currency.is_in(codes)).then(
+            parse_amount_expr(amount, decimal=decimal, thousands=thousands, scale=scale)
+        ).otherwise(expr)
+    return expr
+
+
+def percent_bp_expr(col: str, *, decimal: str = ".", thousands: str | None = None) -> pl.Expr:
+    """A percentage ("10.0", "10,5 %") as basis points (1000 = 10 %)."""
+    s = pl.col(col).str.replace_all("%", "").str.strip_chars()
+    return parse_amount_expr(s, decimal=decimal, thousands=thousands, scale=2)
+
+
+_TRUE = ["true", "1", "yes", "y", "oui", "vrai", "x"]
+_FALSE = ["false", "0", "no", "n", "non", "faux"]
+
+
+def bool_expr(col: str) -> pl.Expr:
+    """true/false as written by Salesforce, HubSpot, or a localised report."""
+    s = pl.col(col).str.strip_chars().str.to_lowercase()
+    return pl.when(s.is_in(_TRUE)).then(True).when(s.is_in(_FALSE)).then(False) \
+        .otherwise(None).cast(pl.Boolean)
+
+
+def epoch_date_expr(col: str, tz: str, unit: str = "s") -> pl.Expr:
+    """Unix timestamps (text) to the business date in the company time zone."""
+    return pl.from_epoch(int_expr(col), time_unit=unit).dt.replace_time_zone("UTC") \
+        .dt.convert_time_zone(tz).dt.date()
+
+
+def iso_date_expr(col: str, tz: str, date_format: str | None = None) -> pl.Expr:
+    """ISO dates or datetimes (UTC or with offset; or ms epoch) to the business date in `tz`.
+
+    A plain date (`2024-02-28`, or `date_format` when given) is taken as is; a datetime is
+    converted to the company time zone first, since 23:30 UTC is already tomorrow in Paris.
+    """
+    s = pl.col(col).str.strip_chars()
+    plain = s.str.to_date("%Y-%m-%d", strict=False)
+    if date_format:
+        plain = s.str.to_date(date_format, strict=False).fill_null(plain)
+    is_dt = s.str.contains("T")
+    stamp = s.str.replace(r"([+-]\d\d)(\d\d)$", "$1:$2").str.to_datetime(
+        time_zone="UTC", strict=False, time_unit="ms")
+    local = stamp.dt.convert_time_zone(tz).dt.date()
+    millis = pl.from_epoch(s.cast(pl.Int64, strict=False), time_unit="ms") \
+        .dt.replace_time_zone("UTC").dt.convert_time_zone(tz).dt.date()
+    is_ms = s.str.contains(r"^\d{11,}$")
+    return pl.when(is_ms).then(millis).when(is_dt).then(local).otherwise(plain)

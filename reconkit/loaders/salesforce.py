@@ -1,0 +1,334 @@
+"""Salesforce exports (Account, Opportunity, Contract) -> parties and commitments.
+
+Reads three kinds of files the same way, keyed by upper-cased API field names:
+Data Loader / Bulk CSV (UPPERCASE API names, every value quoted), report CSV exports (field
+labels, 15-character ids, the exporting user's locale, footer lines) through an alias map and
+locale options, and saved REST query responses (`{"records": [{"attributes": ...}]}`).
+Every id is normalised to 18 characters. Only won opportunities are commitments; the others
+are counted and reported in a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from reconkit.connectors.saved import (
+    Field,
+    as_text,
+    bool_expr,
+    cents_expr,
+    iso_date_expr,
+    parse_fields,
+    percent_bp_expr,
+    read_json_document,
+    string_frame,
+    text_expr,
+)
+from reconkit.errors import SourceFormatError
+from reconkit.ids import sf18_expr, sf_object
+from reconkit.loaders._text import read_text, sniff_delimiter
+from reconkit.loaders.base import Loaded, register_loader
+from reconkit.schemas import empty_quarantine
+
+OBJECTS: Final = ("Account", "Opportunity", "Contract")
+LOCALES: Final[dict[str, tuple[str, str | None, str]]] = {
+    # locale: (decimal mark, thousands separator, date format) of a report export
+    "fr_FR": (",", " ", "%d/%m/%Y"), "en_US": (".", ",", "%m/%d/%Y"),
+    "en_GB": (".", ",", "%d/%m/%Y"), "de_DE": (",", ".", "%d.%m.%Y"),
+}
+_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "Account": ("ID", "NAME", "PARENTID", "SIREN__C", "VAT_NUMBER__C",
+                "BILLING_CUSTOMER_ID__C", "ERP_ACCOUNT__C"),
+    "Opportunity": ("ID", "ACCOUNTID", "NAME", "AMOUNT", "CURRENCYISOCODE", "CLOSEDATE",
+                    "CONTRACTID", "DISCOUNT__C", "LIST_AMOUNT__C", "ISWON", "STAGENAME"),
+    "Contract": ("ID", "ACCOUNTID", "CONTRACTNUMBER", "NAME", "STARTDATE", "ENDDATE",
+                 "CONTRACTTERM", "STATUS", "AUTORENEW__C", "BILLINGFREQUENCY__C", "AMOUNT__C",
+                 "LISTAMOUNT__C", "DISCOUNT__C", "CURRENCYISOCODE"),
+}
+REPORT_ALIASES: Final[dict[str, dict[str, str]]] = {
+    # report column label (lower case) -> API name, per object; English and French labels
+    "Account": {"account id": "ID", "account name": "NAME", "parent account id": "PARENTID",
+                "siren": "SIREN__C", "vat number": "VAT_NUMBER__C",
+                "billing customer id": "BILLING_CUSTOMER_ID__C", "erp account": "ERP_ACCOUNT__C",
+                "id du compte": "ID", "nom du compte": "NAME",
+                "id du compte parent": "PARENTID", "numéro de tva": "VAT_NUMBER__C"},
+    "Opportunity": {"opportunity id": "ID", "account id": "ACCOUNTID",
+                    "opportunity name": "NAME", "amount": "AMOUNT",
+                    "opportunity currency": "CURRENCYISOCODE", "currency": "CURRENCYISOCODE",
+                    "close date": "CLOSEDATE", "won": "ISWON", "stage": "STAGENAME",
+                    "contract id": "CONTRACTID", "discount": "DISCOUNT__C",
+                    "list amount": "LIST_AMOUNT__C",
+                    "id de l'opportunité": "ID", "id du compte": "ACCOUNTID",
+                    "nom de l'opportunité": "NAME", "montant": "AMOUNT",
+                    "devise de l'opportunité": "CURRENCYISOCODE", "devise": "CURRENCYISOCODE",
+                    "date de clôture": "CLOSEDATE", "gagnée": "ISWON", "étape": "STAGENAME",
+                    "id du contrat": "CONTRACTID", "remise": "DISCOUNT__C"},
+    "Contract": {"contract id": "ID", "account id": "ACCOUNTID",
+                 "contract number": "CONTRACTNUMBER", "contract name": "NAME",
+                 "contract start date": "STARTDATE", "start date": "STARTDATE",
+                 "contract end date": "ENDDATE", "end date": "ENDDATE",
+                 "contract term (months)": "CONTRACTTERM", "contract term": "CONTRACTTERM",
+                 "status": "STATUS", "auto renew": "AUTORENEW__C",
+                 "billing frequency": "BILLINGFREQUENCY__C", "amount": "AMOUNT__C",
+                 "list amount": "LISTAMOUNT__C", "discount": "DISCOUNT__C",
+                 "contract currency": "CURRENCYISOCODE", "currency": "CURRENCYISOCODE",
+                 "id du contrat": "ID", "id du compte": "ACCOUNTID",
+                 "numéro de contrat": "CONTRACTNUMBER", "nom du contrat": "NAME",
+                 "date de début du contrat": "STARTDATE", "date de fin du contrat": "ENDDATE",
+                 "durée du contrat (mois)": "CONTRACTTERM", "statut": "STATUS"},
+}
+_FREQUENCIES: Final = {"annually": "annual", "yearly": "annual", "one-off": "one_off",
+                       "one off": "one_off"}
+_NOT_ID = "not a Salesforce id (expected 15 or 18 letters and digits with a valid checksum)"
+_NOT_AMOUNT = "not an amount"
+_NOT_DATE = "not a date (expected YYYY-MM-DD or the report's date format)"
+
+
+@dataclass(frozen=True)
+class _Format:
+    """How numbers and dates are written in the file being read."""
+
+    decimal: str = "."
+    thousands: str | None = None
+    date_format: str | None = None
+    default_currency: str = "EUR"
+    timezone: str = "Europe/Paris"
+
+
+@dataclass(frozen=True)
+class _Records:
+    """One file's records as upper-cased API field -> text, numbered for lineage."""
+
+    object: str | None
+    rows: list[tuple[int, dict[str, str | None]]]
+
+
+def _rest_records(doc: Any, file_name: str) -> _Records:
+    pages = doc if isinstance(doc, list) else [doc]
+    rows: list[tuple[int, dict[str, str | None]]] = []
+    types: set[str] = set()
+    for page in pages:
+        records = page.get("records") if isinstance(page, dict) else None
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise SourceFormatError(
+                "this is not a saved Salesforce query response (expected {\"records\": [...]})",
+                source_file=file_name,
+                hint="save the JSON returned by /services/data/vXX.X/query")
+        for record in records:
+            if isinstance(record.get("attributes"), dict):
+                types.add(str(record["attributes"].get("type")))
+            rows.append((len(rows) + 1, {k.upper(): as_text(v) for k, v in record.items()
+                                         if not isinstance(v, dict)}))
+    return _Records(types.pop() if len(types) == 1 else None, rows)
+
+
+def _csv_records(path: Path, encoding: str | None, obj: str | None,
+                 aliases: Mapping[str, str]) -> _Records:
+    text, _ = read_text(path, encoding)
+    lines = text.split("\n", 1)
+    if not lines[0].strip():
+        raise SourceFormatError("the file is empty or its first line is blank",
+                                source_file=path.name, row=1,
+                                hint="export again with the header line (field names) first")
+    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(lines[0]))
+    header = [h.strip() for h in next(reader)]
+    obj = obj or _object_from_name(path) or _object_from_header(header)
+    names = _api_names(header, obj, aliases)
+    rows: list[tuple[int, dict[str, str | None]]] = []
+    start = reader.line_num + 1
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            rows.append((start, {n: (c.strip() or None) for n, c in zip(names, cells,
+                                                                        strict=False)}))
+        start = reader.line_num + 1
+    while rows and sum(v is not None for v in rows[-1][1].values()) <= 1 and len(header) > 1:
+        rows.pop()  # report footer: confidentiality / copyright / "generated by" lines
+    return _Records(obj, rows)
+
+
+def _api_names(header: list[str], obj: str | None, aliases: Mapping[str, str]) -> list[str]:
+    known = {**(REPORT_ALIASES.get(obj or "", {})), **{k.lower(): v for k, v in aliases.items()}}
+    return [known.get(h.lower(), h.upper()) for h in header]
+
+
+def _object_from_name(path: Path) -> str | None:
+    stem = path.stem.lower()
+    return next((o for o in OBJECTS if stem.startswith(o.lower())), None)
+
+
+def _object_from_header(header: list[str]) -> str | None:
+    labels = {h.lower() for h in header}
+    for obj in OBJECTS:
+        ids = {k for k, v in REPORT_ALIASES[obj].items() if v == "ID"}
+        if labels & ids:
+            return obj
+    return None
+
+
+def _object_from_ids(records: _Records) -> str | None:
+    first = next((r.get("ID") for _, r in records.rows if r.get("ID")), None)
+    found = sf_object(first) if first else None
+    return found if found in OBJECTS else None
+
+
+def _frame(records: _Records, obj: str, file_name: str) -> pl.DataFrame:
+    rows = [{**{f: r.get(f) for f in _FIELDS[obj]}, "source_file": file_name, "source_row": n}
+            for n, r in records.rows]
+    return string_frame(rows, ("source_file", "source_row", *_FIELDS[obj]))
+
+
+def _id_field(column: str, raw: str) -> Field:
+    return Field(column, raw, sf18_expr(pl.col(raw)), _NOT_ID)
+
+
+def _parties(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    fields = [_id_field("record_id", "ID"), Field("name", "NAME", text_expr("NAME"), ""),
+              _id_field("parent_record_id", "PARENTID"),
+              Field("legal_id", "SIREN__C",
+                    pl.coalesce(pl.col("SIREN__C"), pl.col("VAT_NUMBER__C")), ""),
+              Field("billing_ref", "BILLING_CUSTOMER_ID__C", text_expr("BILLING_CUSTOMER_ID__C"),
+                    ""),
+              Field("erp_ref", "ERP_ACCOUNT__C", text_expr("ERP_ACCOUNT__C"), "")]
+    return parse_fields(raw, fields, "crm")
+
+
+def _currency(fmt: _Format) -> pl.Expr:
+    return pl.col("CURRENCYISOCODE").str.strip_chars().str.to_uppercase() \
+        .fill_null(fmt.default_currency)
+
+
+def _money(column: str, raw: str, fmt: _Format) -> Field:
+    return Field(column, raw, cents_expr(pl.col(raw), _currency(fmt), decimal=fmt.decimal,
+                                         thousands=fmt.thousands), _NOT_AMOUNT)
+
+
+def _common(fmt: _Format) -> list[Field]:
+    return [
+        _id_field("record_id", "ID"), _id_field("party_record_id", "ACCOUNTID"),
+        Field("name", "NAME", text_expr("NAME"), ""),
+        Field("currency", "CURRENCYISOCODE", _currency(fmt), ""),
+        Field("discount_bp", "DISCOUNT__C", percent_bp_expr(
+            "DISCOUNT__C", decimal=fmt.decimal, thousands=fmt.thousands),
+            "not a percentage"),
+    ]
+
+
+def _date(column: str, raw: str, fmt: _Format) -> Field:
+    return Field(column, raw, iso_date_expr(raw, fmt.timezone, fmt.date_format), _NOT_DATE)
+
+
+def _opportunities(raw: pl.DataFrame, fmt: _Format, won_stages: tuple[str, ...],
+                   ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    won = pl.when(pl.col("ISWON").is_null()).then(pl.col("STAGENAME").is_in(won_stages)) \
+        .otherwise(bool_expr("ISWON"))
+    lost = won.not_().fill_null(False)
+    skipped = raw.filter(lost).height
+    fields = [*_common(fmt), _money("amount_cents", "AMOUNT", fmt),
+              _money("list_amount_cents", "LIST_AMOUNT__C", fmt),
+              _date("close_date", "CLOSEDATE", fmt), _id_field("contract_record_id", "CONTRACTID"),
+              Field("is_won", "ISWON", bool_expr("ISWON"), "not true or false"),
+              Field("status", "STAGENAME", text_expr("STAGENAME"), "")]
+    out, q = parse_fields(raw.filter(~lost), fields, "crm", {
+        "kind": pl.lit("opportunity"), "billing_frequency": pl.lit("one_off")})
+    return out.drop("is_won"), q, skipped
+
+
+def _contracts(raw: pl.DataFrame, fmt: _Format) -> tuple[pl.DataFrame, pl.DataFrame]:
+    start = iso_date_expr("STARTDATE", fmt.timezone, fmt.date_format)
+    term = pl.col("CONTRACTTERM").str.strip_chars().cast(pl.Int64, strict=False)
+    from_term = start.dt.offset_by(term.cast(pl.String) + pl.lit("mo")).dt.offset_by("-1d")
+    end = pl.when(pl.col("ENDDATE").is_null()).then(from_term) \
+        .otherwise(iso_date_expr("ENDDATE", fmt.timezone, fmt.date_format))
+    frequency = pl.col("BILLINGFREQUENCY__C").str.strip_chars().str.to_lowercase()
+    fields = [*_common(fmt), _money("amount_cents", "AMOUNT__C", fmt),
+              _money("list_amount_cents", "LISTAMOUNT__C", fmt),
+              Field("contract_number", "CONTRACTNUMBER", text_expr("CONTRACTNUMBER"), ""),
+              Field("start_date", "STARTDATE", start, _NOT_DATE),
+              Field("end_date", "ENDDATE", end, _NOT_DATE),
+              Field("contract_term", "CONTRACTTERM", term, "not a whole number of months"),
+              Field("status", "STATUS", text_expr("STATUS"), ""),
+              Field("auto_renew", "AUTORENEW__C", bool_expr("AUTORENEW__C"),
+                    "not true or false"),
+              Field("billing_frequency", "BILLINGFREQUENCY__C",
+                    frequency.replace(_FREQUENCIES), "")]
+    out, q = parse_fields(raw, fields, "crm", {"kind": pl.lit("contract")})
+    return out.drop("contract_term"), q
+
+
+def _files(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    found = sorted(f for f in path.iterdir() if f.suffix.lower() in (".csv", ".json")
+                   and _object_from_name(f))
+    if not found:
+        raise SourceFormatError("no Salesforce export found in this folder",
+                                source_file=path.name,
+                                hint="put Account.csv, Opportunity.csv and/or Contract.csv "
+                                     "(or .json query responses) in it")
+    return found
+
+
+def _format(locale: str | None, decimal: str | None, thousands: str | None,
+            date_format: str | None, default_currency: str, timezone: str) -> _Format:
+    if locale is not None and locale not in LOCALES:
+        raise SourceFormatError(f"unknown report locale '{locale}'",
+                                hint=f"use one of: {', '.join(LOCALES)}, or give decimal, "
+                                     "thousands and date_format")
+    base = LOCALES.get(locale or "", (".", None, None))
+    return _Format(decimal or base[0], thousands if thousands is not None else base[1],
+                   date_format or base[2], default_currency.upper(), timezone)
+
+
+@register_loader("salesforce")
+def load_salesforce(path: Path, *, object: str | None = None,
+                    locale: str | None = None, decimal: str | None = None,
+                    thousands: str | None = None, date_format: str | None = None,
+                    default_currency: str = "EUR", timezone: str = "Europe/Paris",
+                    aliases: Mapping[str, str] | None = None, encoding: str | None = None,
+                    won_stages: tuple[str, ...] = ("Closed Won",), **_: Any) -> Loaded:
+    """Load Salesforce Account/Opportunity/Contract exports: one CSV or JSON file (object from
+    `object`, the file name, report labels or the id prefix 001/006/800) or a folder holding
+    Account/Opportunity/Contract files. `locale` (e.g. "fr_FR") or decimal/thousands/date_format
+    describe a report export; `aliases` maps extra column labels to API names."""
+    fmt = _format(locale, decimal, thousands, date_format, default_currency, timezone)
+    tables: dict[str, list[pl.DataFrame]] = {"parties": [], "commitments": []}
+    quarantines = [empty_quarantine()]
+    rows_read: dict[str, int] = {}
+    warnings: list[str] = []
+    for file in _files(Path(path)):
+        if file.suffix.lower() == ".json":
+            records = _rest_records(read_json_document(file, "Salesforce"), file.name)
+        else:
+            records = _csv_records(file, encoding, object, aliases or {})
+        obj = object or records.object or _object_from_name(file) or _object_from_ids(records)
+        if obj not in OBJECTS:
+            raise SourceFormatError(
+                "cannot tell which Salesforce object this file holds", source_file=file.name,
+                hint="name it Account.csv, Opportunity.csv or Contract.csv, or set "
+                     "object: Account|Opportunity|Contract")
+        rows_read[file.name] = len(records.rows)
+        raw = _frame(records, obj, file.name)
+        if obj == "Account":
+            frame, q = _parties(raw)
+            tables["parties"].append(frame)
+        elif obj == "Opportunity":
+            frame, q, skipped = _opportunities(raw, fmt, won_stages)
+            if skipped:
+                warnings.append(f"{file.name}: skipped {skipped} opportunit"
+                                f"{'y' if skipped == 1 else 'ies'} not won")
+            tables["commitments"].append(frame)
+        else:
+            frame, q = _contracts(raw, fmt)
+            tables["commitments"].append(frame)
+        quarantines.append(q)
+    out = {name: pl.concat(frames, how="diagonal_relaxed")
+           for name, frames in tables.items() if frames}
+    return Loaded(tables=out, quarantine=pl.concat(quarantines, how="vertical"),
+                  rows_read=rows_read, warnings=tuple(warnings))
