@@ -1,0 +1,294 @@
+"""camt.053 loader: real fixtures, the synthetic examples, and hand-built edge cases."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from reconkit.errors import SourceFormatError
+from reconkit.loaders.base import get_loader, merge_loaded
+from reconkit.loaders.camt053 import load_camt053
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = SHARED / "fixtures" / "camt053"
+EXAMPLES = SHARED / "reference" / "examples"
+
+
+def _shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+def _col(df: pl.DataFrame, name: str) -> list:
+    return df.get_column(name).to_list()
+
+
+def _camt(entries: str, *, version: str = "08", balances: str = "", stmt_id: str = "S1") -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.{version}">
+ <BkToCstmrStmt><GrpHdr><MsgId>M1</MsgId><CreDtTm>2024-03-16T06:00:00</CreDtTm></GrpHdr>
+  <Stmt><Id>{stmt_id}</Id>
+   <Acct><Id><Othr><Id>00012345678</Id></Othr></Id></Acct>
+   {balances}
+   {entries}
+  </Stmt>
+ </BkToCstmrStmt>
+</Document>"""
+
+
+def _bal(code: str, amount: str, ind: str = "CRDT") -> str:
+    return (f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">{amount}"
+            f"</Amt><CdtDbtInd>{ind}</CdtDbtInd><Dt><Dt>2024-03-15</Dt></Dt></Bal>")
+
+
+def _entry(amount: str, ind: str, *, ref: str | None = "REF1", sts: str = "<Cd>BOOK</Cd>",
+           details: str = "", extra: str = "") -> str:
+    ref_xml = f"<AcctSvcrRef>{ref}</AcctSvcrRef>" if ref else ""
+    return (f"<Ntry>{extra}<Amt Ccy=\"EUR\">{amount}</Amt><CdtDbtInd>{ind}</CdtDbtInd>"
+            f"<Sts>{sts}</Sts><BookgDt><Dt>2024-03-15</Dt></BookgDt>"
+            f"<ValDt><DtTm>2024-03-16T10:00:00</DtTm></ValDt>{ref_xml}{details}</Ntry>")
+
+
+def _write(tmp_path: Path, text: str, name: str = "stmt.xml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+# --- real fixtures -------------------------------------------------------------------------
+
+@pytest.mark.shared
+def test_oca_v02_fixture_batch_reversal_and_names() -> None:
+    res = load_camt053(_shared(FIXTURES / "oca-test-camt053.xml"))
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == ["1234Test/1:1", "1234Test/1:2/1", "1234Test/1:2/2",
+                                     "1234Test/1:3"]
+    assert _col(df, "entry_ref") == ["1234Test/1:1", "1234Test/1:2", "1234Test/1:2",
+                                     "1234Test/1:3"]
+    assert _col(df, "amount_cents") == [-75425, -56405, -10000, 140531]
+    assert _col(df, "is_reversal") == [False, True, True, False]
+    assert _col(df, "source_row") == [1, 2, 2, 3]
+    # debits name the creditor, credits the debtor
+    assert _col(df, "payer_name") == ["INSURANCE COMPANY TESTX", "Test Customer",
+                                      "Test Customer", "3rd party Media"]
+    assert _col(df, "payer_iban") == ["NL46ABNA0499998748", "NL46ABNA0499998748",
+                                      "NL46ABNA0499998748", "NL69ABNA0522123643"]
+    assert _col(df, "remittance")[0] == "Insurance policy 857239PERIOD 01.01.2014 - 31.12.2014"
+    assert _col(df, "remittance")[3] == "#RD PARTY MEDIA CUSNO 90782 4210773"  # AddtlTxInf
+    assert _col(df, "end_to_end_id")[1] == "TESTBANK/NL/20141229/01206408"
+    assert _col(df, "bank_tx_code") == ["PMNT/RDDT/ESDD", "PMNT/IDDT/UPDD", "PMNT/IDDT/UPDD",
+                                        "PMNT/RCDT/ESCT"]
+    assert set(_col(df, "account_id")) == {"NL77ABNA0574908765"}
+    assert set(_col(df, "currency")) == {"EUR"}
+    assert set(_col(df, "booking_date")) == {date(2014, 1, 5)}
+    assert res.rows_read == {"oca-test-camt053.xml": 4}
+    # The file's balances do not add up (15568.27 - 754.25 - 664.05 + 1405.31 = 15555.28,
+    # CLBD 15121.12): the loader says so instead of failing.
+    assert res.warnings == (
+        ("oca-test-camt053.xml: statement 1234Test/1: opening balance 15568.27 + movements "
+        "-12.99 = 15555.28 EUR, but the closing balance is 15121.12 EUR"),)
+
+
+@pytest.mark.shared
+def test_oca_v04_txdtls_fixture_splits_batch_with_structured_refs() -> None:
+    res = load_camt053(_shared(FIXTURES / "oca-test-camt053-txdtls.xml"))
+    df = res.tables["payments"]
+    ref = "20170323001234567891234567891234"
+    assert _col(df, "record_id") == [f"{ref}/1", f"{ref}/2"]
+    assert _col(df, "entry_ref") == [ref, ref]
+    assert _col(df, "amount_cents") == [218700, 129600]
+    assert _col(df, "currency") == ["CHF", "CHF"]
+    assert _col(df, "payer_name") == ["Banque Cantonale Vaudoise"] * 2
+    assert _col(df, "payer_iban") == ["CH2222000000123456789", "CH3333000000123456789"]
+    assert _col(df, "structured_ref") == ["302388292000011111111111111",
+                                          "302388292000022222222222222"]
+    assert _col(df, "bank_tx_code") == ["PMNT/RCDT/AUTT"] * 2  # transaction level wins
+    assert _col(df, "booking_date") == [date(2017, 3, 22)] * 2
+    assert _col(df, "value_date") == [date(2017, 3, 23)] * 2
+    assert _col(df, "remittance")[0].startswith("CRÉDIT GROUPÉ BVR")  # AddtlNtryInf fallback
+    assert res.warnings == ()  # 75960.15 + 3483.00 = 79443.15, batch sums to the entry
+
+
+@pytest.mark.shared
+def test_statement_without_entries_loads_empty() -> None:
+    res = load_camt053(_shared(FIXTURES / "oca-test-camt053-no-ntry.xml"))
+    assert res.tables["payments"].height == 0
+    assert res.rows_read == {"oca-test-camt053-no-ntry.xml": 0}
+    assert res.warnings == ()
+
+
+@pytest.mark.shared
+def test_zip_fixture_reads_every_member() -> None:
+    res = load_camt053(_shared(FIXTURES / "oca-test-camt053.zip"))
+    df = res.tables["payments"]
+    assert res.rows_read == {"oca-test-camt053.zip!test-camt053_02.xml": 3,
+                             "oca-test-camt053.zip!test-camt053_03.xml": 3}
+    assert _col(df, "record_id") == ["1234Test/2:1", "1234Test/2:2", "1234Test/2:3",
+                                     "1234Test/3:1", "1234Test/3:2", "1234Test/3:3"]
+    assert _col(df, "amount_cents") == [-75425, -59405, 140531] * 2
+    assert _col(df, "source_file")[0] == "oca-test-camt053.zip!test-camt053_02.xml"
+    assert len(res.warnings) == 2 and "statement 1234Test/2" in res.warnings[0]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["camt053_v02.xml", "camt053_v08.xml"])
+def test_examples_v02_and_v08_load_identically(name: str) -> None:
+    res = load_camt053(_shared(EXAMPLES / name))
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == ["2024031500001234", "2024031500001240/1",
+                                     "2024031500001240/2", "2024031500001251",
+                                     "2024031500001299"]
+    assert _col(df, "amount_cents") == [1200000, 360000, 120000, 40080, -1900]
+    assert _col(df, "payer_name") == ["GLOBEX INDUSTRIES SA", "INITECH SARL",
+                                      "UMBRELLA CORP SAS", "STRIPE TECHNOLOGY EUROPE LTD", None]
+    assert _col(df, "payer_iban") == ["FR7630003012340005000123471", "DE89370400440532013000",
+                                      "FR1420041010050500013M02606", None, None]
+    assert _col(df, "structured_ref") == ["RF90INV202400123", None, None, None, None]
+    assert _col(df, "end_to_end_id") == ["GLOBEX-PAY-88213", "INV-2024-00131",
+                                         "INV-2024-00132", None, None]  # NOTPROVIDED -> null
+    assert _col(df, "remittance")[4] == "FRAIS TENUE DE COMPTE MARS 2024"
+    assert _col(df, "bank_tx_code")[4] == "ACMT/MDOP/CHRG"
+    assert set(_col(df, "account_id")) == {"FR7630004000010001234567830"}
+    assert res.warnings == ()  # 152340.17 + 17181.80 = 169521.97
+
+
+@pytest.mark.shared
+def test_fixtures_pass_schema_validation() -> None:
+    parts = [load_camt053(_shared(p)) for p in sorted(FIXTURES.iterdir())]
+    merged = merge_loaded(parts)
+    assert merged.quarantine.height == 0
+    assert merged.tables["payments"].height == 4 + 2 + 0 + 6
+
+
+# --- hand-built edge cases ----------------------------------------------------------------
+
+def test_registered_under_kind() -> None:
+    assert get_loader("camt053") is load_camt053
+
+
+def test_v02_and_v08_party_names_and_fee_without_details(tmp_path: Path) -> None:
+    v02 = _entry("10.00", "CRDT", ref="A", details=(
+        "<NtryDtls><TxDtls><AmtDtls><TxAmt><Amt Ccy='EUR'>10.00</Amt></TxAmt></AmtDtls>"
+        "<RltdPties><Dbtr><Nm>ACME  LTD</Nm></Dbtr><DbtrAcct><Id><IBAN>DE89370400440532013000"
+        "</IBAN></Id></DbtrAcct></RltdPties><RmtInf><Ustrd>INV-1</Ustrd><Ustrd>INV-2</Ustrd>"
+        "</RmtInf></TxDtls></NtryDtls>"))
+    v08 = _entry("7.50", "DBIT", ref="B", details=(
+        "<NtryDtls><TxDtls><Amt Ccy='EUR'>7.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><RltdPties>"
+        "<Dbtr><Pty><Nm>US SAS</Nm></Pty></Dbtr><Cdtr><Pty><Nm>SUPPLIER GMBH</Nm></Pty></Cdtr>"
+        "<CdtrAcct><Id><IBAN>FR7630003012340005000123471</IBAN></Id></CdtrAcct></RltdPties>"
+        "<RmtInf><Strd><RfrdDocInf><Nb>F-2024-7</Nb></RfrdDocInf></Strd></RmtInf>"
+        "</TxDtls></NtryDtls>"))
+    fee = _entry("1.20", "DBIT", ref="C", extra="", details=(
+        "<BkTxCd><Prtry><Cd>FEE</Cd></Prtry></BkTxCd><AddtlNtryInf>FRAIS  TENUE</AddtlNtryInf>"))
+    df = load_camt053(_write(tmp_path, _camt(v02 + v08 + fee))).tables["payments"]
+    assert _col(df, "record_id") == ["A", "B", "C"]
+    assert _col(df, "amount_cents") == [1000, -750, -120]
+    assert _col(df, "payer_name") == ["ACME LTD", "SUPPLIER GMBH", None]
+    assert _col(df, "payer_iban") == ["DE89370400440532013000", "FR7630003012340005000123471",
+                                      None]
+    assert _col(df, "remittance") == ["INV-1 INV-2", None, "FRAIS TENUE"]
+    assert _col(df, "structured_ref") == [None, "F-2024-7", None]
+    assert _col(df, "bank_tx_code") == [None, None, "FEE"]
+    assert _col(df, "value_date") == [date(2024, 3, 16)] * 3  # from ValDt/DtTm
+    assert _col(df, "account_id") == ["00012345678"] * 3  # Acct/Id/Othr/Id
+
+
+def test_batch_that_does_not_add_up_warns_and_still_loads(tmp_path: Path) -> None:
+    tx = ("<TxDtls><Amt Ccy='EUR'>{}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+          "<RmtInf><Ustrd>Facture RF18539007547034</Ustrd></RmtInf></TxDtls>")
+    batch = _entry("100.00", "CRDT", ref="BATCH", details=(
+        "<NtryDtls>" + tx.format("60.00") + tx.format("30.00") + "</NtryDtls>"))
+    res = load_camt053(_write(tmp_path, _camt(batch)))
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == ["BATCH/1", "BATCH/2"]
+    assert _col(df, "amount_cents") == [6000, 3000]
+    assert _col(df, "structured_ref") == ["RF18539007547034"] * 2  # RF quoted in Ustrd
+    assert res.warnings == (("stmt.xml: statement S1: the 2 transactions of batch entry BATCH "
+                            "(entry 1) add up to 9000 cents but the entry amount is 10000 cents"),)
+
+
+def test_pending_and_info_entries_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    entries = (_entry("5.00", "CRDT", ref="P", sts="<Cd>PDNG</Cd>")
+               + _entry("6.00", "CRDT", ref="K")
+               + _entry("7.00", "CRDT", ref="I", sts="INFO"))
+    res = load_camt053(_write(tmp_path, _camt(entries)))
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == ["K"]
+    assert _col(df, "source_row") == [2]
+    assert res.rows_read == {"stmt.xml": 1}
+    assert res.warnings == ("stmt.xml: skipped 2 entries that are not booked (1 INFO, 1 PDNG)",)
+
+
+def test_v02_plain_status_and_balance_mismatch_warning(tmp_path: Path) -> None:
+    balances = _bal("OPBD", "100.00") + _bal("CLBD", "50.00", "DBIT")
+    text = _camt(_entry("20.00", "DBIT", ref="X", sts="BOOK"), version="02", balances=balances)
+    res = load_camt053(_write(tmp_path, text))
+    assert _col(res.tables["payments"], "amount_cents") == [-2000]
+    assert res.warnings == (("stmt.xml: statement S1: opening balance 100.00 + movements "
+                            "-20.00 = 80.00 EUR, but the closing balance is -50.00 EUR"),)
+
+
+def test_missing_acctsvcrref_falls_back_to_statement_and_entry_ref(tmp_path: Path) -> None:
+    entries = (_entry("1.00", "CRDT", ref=None, extra="<NtryRef>77</NtryRef>")
+               + _entry("2.00", "CRDT", ref=None))
+    df = load_camt053(_write(tmp_path, _camt(entries, stmt_id="STMT-9"))).tables["payments"]
+    assert _col(df, "record_id") == ["STMT-9:77", "STMT-9:2"]
+    assert _col(df, "entry_ref") == ["STMT-9:77", "STMT-9:2"]
+
+
+def test_zip_archive_names_members(tmp_path: Path) -> None:
+    archive = tmp_path / "statements.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("b/one.xml", _camt(_entry("1.00", "CRDT", ref="R1"), stmt_id="S1"))
+        zf.writestr("two.XML", _camt(_entry("2.00", "DBIT", ref="R2"), stmt_id="S2"))
+        zf.writestr("readme.txt", "not a statement")
+    res = load_camt053(archive)
+    df = res.tables["payments"]
+    assert _col(df, "source_file") == ["statements.zip!b/one.xml", "statements.zip!two.XML"]
+    assert _col(df, "amount_cents") == [100, -200]
+    assert res.warnings == ("statements.zip!readme.txt: ignored, not an XML file",)
+
+
+def test_unreadable_amount_and_date_are_quarantined(tmp_path: Path) -> None:
+    bad_date = _entry("3.00", "CRDT", ref="D").replace("2024-03-15", "2024-13-45")
+    entries = _entry("1,00", "CRDT", ref="A") + _entry("2.00", "XXXX", ref="B") + bad_date \
+        + _entry("4.00", "CRDT", ref="OK")
+    res = load_camt053(_write(tmp_path, _camt(entries)))
+    assert _col(res.tables["payments"], "record_id") == ["OK"]
+    q = res.quarantine
+    assert _col(q, "source_row") == [1, 2, 3]
+    assert _col(q, "column") == ["amount_cents", "amount_cents", "booking_date"]
+    assert _col(q, "value") == ["1,00", "XXXX", "2024-13-45"]
+    assert _col(q, "reason") == ["not an amount (expected a number such as 1234.56)",
+                                 "unknown credit/debit indicator (expected CRDT or DBIT)",
+                                 "not a date (expected YYYY-MM-DD)"]
+    assert res.rows_read == {"stmt.xml": 4}
+    report = merge_loaded([res]).report[0]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 1, 3)
+
+
+def test_malformed_xml_raises_with_line(tmp_path: Path) -> None:
+    text = _camt(_entry("1.00", "CRDT")).replace("</Stmt>", "</Stmtx>")
+    with pytest.raises(SourceFormatError, match=r"not well-formed XML \(line \d+") as exc:
+        load_camt053(_write(tmp_path, text))
+    assert exc.value.source_file == "stmt.xml" and exc.value.hint
+
+
+def test_other_iso_message_is_rejected(tmp_path: Path) -> None:
+    text = _camt(_entry("1.00", "CRDT")).replace("camt.053.001.08", "camt.054.001.08")
+    with pytest.raises(SourceFormatError, match="not a camt.053 bank statement"):
+        load_camt053(_write(tmp_path, text))
+    with pytest.raises(SourceFormatError, match=r"starts with <Invoice/Line>"):
+        load_camt053(_write(tmp_path, "<Invoice><Line/></Invoice>", "inv.xml"))
+
+
+def test_same_input_gives_same_frames(tmp_path: Path) -> None:
+    path = _write(tmp_path, _camt(_entry("1.00", "CRDT", ref="A")
+                                  + _entry("2.00", "DBIT", ref="B")))
+    first, second = load_camt053(path), load_camt053(path)
+    assert first.tables["payments"].equals(second.tables["payments"])

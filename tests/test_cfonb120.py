@@ -1,0 +1,207 @@
+"""CFONB 120 loader: pennylane fixtures (valid and broken), the example, hand-built records."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from reconkit.errors import SourceFormatError
+from reconkit.loaders.base import get_loader, merge_loaded
+from reconkit.loaders.cfonb120 import load_cfonb120
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FIXTURES = SHARED / "fixtures" / "cfonb120"
+EXAMPLES = SHARED / "reference" / "examples"
+
+
+def _shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+def _col(df: pl.DataFrame, name: str) -> list:
+    return df.get_column(name).to_list()
+
+
+def _rec(code: str, *, date_: str = "150324", amount: str = "0000000000000{", ref: str = "",
+         qualifier: str = "", detail: str = "", label: str = "", value: str = "150324",
+         entry: str = "0000001") -> str:
+    """One record at the formats.md §2.3 positions, trailing spaces trimmed like some banks."""
+    r = [" "] * 120
+    r[0:2] = code
+    r[2:7] = "30004"
+    r[16:20] = "EUR2"
+    r[21:32] = "00012345678"
+    if code in ("04", "05"):
+        r[7:11] = "0158"
+        r[32:34] = "05"
+    r[34:40] = date_
+    if code == "05":
+        r[45:48] = qualifier.ljust(3)
+        r[48:48 + len(detail)] = detail
+    else:
+        if code == "04":
+            r[42:48] = value
+            r[48:48 + len(label)] = label
+            r[81:88] = entry
+        r[90:104] = amount
+        r[104:104 + len(ref)] = ref
+    return "".join(r).rstrip()
+
+
+@pytest.mark.shared
+def test_example_two_accounts_six_operations() -> None:
+    res = load_cfonb120(_shared(FIXTURES / "pennylane-example.txt"))
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == [
+        "98765432100:20190516:0000000", "REFERENCE", "98765432100:20190515:0000000",
+        "00123456789:20190517:0000000", "00123456789:20190515:0000000",
+        "00123456789:20190516:0000000"]
+    assert _col(df, "amount_cents") == [-3221, -1070, -790, 9749, -1210, -790]
+    assert _col(df, "source_row") == [3, 16, 19, 26, 29, 31]
+    assert _col(df, "booking_date")[3] == date(2019, 5, 17)
+    assert _col(df, "value_date")[3] == date(2019, 5, 15)
+    assert _col(df, "payer_name")[:2] == ["INTERNET SFR", "ELEC ERDF"]
+    assert _col(df, "structured_ref")[0] == "REFERENCE"
+    assert _col(df, "end_to_end_id")[0] == "OTHER REFERENCE"
+    assert _col(df, "remittance")[0] == ("PRLV SEPA TEST CABINET MENSUEAUHTR13133 "
+                                         "MENSUEAUHTR13DUP PURPOSE")
+    assert _col(df, "remittance")[3] == "PRLV SEPA GROUPAMA CEN P051928612 22793301700040"
+    assert _col(df, "bank_tx_code") == ["B1", "B1", "62", "A3", "62", "62"]
+    assert _col(df, "account_id")[::3] == ["98765432100", "00123456789"]
+    assert res.rows_read == {"pennylane-example.txt": 6}
+    # balances add up (-190.40 - 50.81 = -241.21; -241.21 + 77.49 = -163.72): only the
+    # unknown 05 qualifiers are reported
+    assert res.warnings == (("pennylane-example.txt: ignored operation details (05) with an "
+                            "unknown qualifier: '2'C' x1, 'AAA' x2, 'BBB' x1, 'CCC' x1, "
+                            "'N Y' x1"),)
+    assert merge_loaded([res]).quarantine.height == 0
+
+
+@pytest.mark.shared
+def test_example_releve() -> None:
+    res = load_cfonb120(_shared(EXAMPLES / "releve.cfonb120"))
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == ["GLOBEX-PAY-8821", "00012345678:20240315:0000002"]
+    assert _col(df, "amount_cents") == [1200000, -1900]
+    assert _col(df, "payer_name") == ["GLOBEX INDUSTRIES SA", None]
+    assert _col(df, "end_to_end_id") == ["GLOBEX-PAY-88213", None]
+    assert _col(df, "structured_ref") == ["RF90INV202400123", None]  # RF quoted in LCC
+    assert _col(df, "remittance") == ["VIR SEPA GLOBEX INDUSTRIES SA RF90INV202400123",
+                                      "FRAIS TENUE DE COMPTE"]
+    assert res.warnings == ()  # 152340.17 + 12000.00 - 19.00 = 164321.17
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("name", "row", "fragment"), [
+    ("end_of_statement_without_beginning", 9,
+     "a new balance record (07) without an old balance record (01)"),
+    ("invalid_date", 1, "invalid date '  CART' in the old balance (01) record"),
+    ("new_statement_without_previous_ended", 6,
+     "a new statement (01 old balance) starts before the statement opened at line 1"),
+    ("operation_detail_without_operation", 3,
+     "an operation detail (05) without an operation record (04)"),
+    ("operation_out_of_statement", 1, "an operation (04) outside a statement"),
+    ("operation_unstarted", 1, "an operation detail (05) without an operation record (04)"),
+    ("operation", 1, "an operation (04) outside a statement"),
+    ("operation_already_defined", 1, "an operation (04) outside a statement"),
+])
+def test_broken_structure_is_rejected_with_line(name: str, row: int, fragment: str) -> None:
+    with pytest.raises(SourceFormatError) as exc:
+        load_cfonb120(_shared(FIXTURES / f"pennylane-{name}.txt"))
+    assert fragment in exc.value.message
+    assert exc.value.row == row
+    assert f"row {row}:" in str(exc.value) and "What to do" in str(exc.value)
+
+
+@pytest.mark.shared
+def test_fragment_mode_reads_operations_without_balances() -> None:
+    one = load_cfonb120(_shared(FIXTURES / "pennylane-operation.txt"), fragment=True)
+    df = one.tables["payments"]
+    assert _col(df, "record_id") == ["98765432100:20190516:0000000"]
+    assert _col(df, "amount_cents") == [-3221]
+    assert _col(df, "payer_name") == ["INTERNET SFR"]
+    assert _col(df, "remittance") == ["PRLV SEPA TEST CABINET MENSUEAUHTR13133 PURPOSE"]
+    two = load_cfonb120(_shared(FIXTURES / "pennylane-operation_already_defined.txt"),
+                        fragment=True)
+    # same account, date and entry number twice: ids stay unique with :<n>
+    assert _col(two.tables["payments"], "record_id") == ["98765432100:20190516:0000000:1",
+                                                         "98765432100:20190516:0000000:2"]
+    with pytest.raises(SourceFormatError, match="without an operation record"):
+        load_cfonb120(_shared(FIXTURES / "pennylane-operation_unstarted.txt"), fragment=True)
+
+
+def test_registered_under_kind() -> None:
+    assert get_loader("cfonb120") is load_cfonb120
+
+
+def test_overpunch_details_and_balance_warning(tmp_path: Path) -> None:
+    lines = [
+        _rec("01", amount="0000000001000{"),                      # +100.00
+        _rec("04", amount="0000000000123D", ref="VIR-1", label="VIR ACME"),   # +12.34
+        _rec("05", qualifier="NPY", detail="ACME SA"),
+        _rec("05", qualifier="IPY", detail="FR7630003012340005000123471"),
+        _rec("05", qualifier="LCC", detail="FACTURE F-1"),
+        _rec("05", qualifier="LC2", detail="ET F-2"),
+        "",
+        _rec("04", amount="0000000000050}", entry="0000002"),      # -5.00
+        _rec("05", qualifier="NBE", detail="FOURNISSEUR"),
+        _rec("05", qualifier="NPY", detail="NOT US"),
+        _rec("07", amount="0000000001073R", date_="160324"),     # -107.39: does not add up
+    ]
+    path = tmp_path / "releve.txt"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="latin-1")
+    res = load_cfonb120(path)
+    df = res.tables["payments"]
+    assert _col(df, "record_id") == ["VIR-1", "00012345678:20240315:0000002"]
+    assert _col(df, "amount_cents") == [1234, -500]
+    assert _col(df, "payer_name") == ["ACME SA", "FOURNISSEUR"]  # debit: beneficiary
+    assert _col(df, "payer_iban") == ["FR7630003012340005000123471", None]
+    assert _col(df, "remittance") == ["VIR ACME FACTURE F-1 ET F-2", None]
+    assert _col(df, "source_row") == [2, 8]
+    assert res.warnings == (("releve.txt: statement account 00012345678 (lines 1-11): opening "
+                            "balance 100.00 + movements 7.34 = 107.34 EUR, but the closing "
+                            "balance is -107.39 EUR"),)
+
+
+def test_duplicate_reference_falls_back_and_bad_amount_is_quarantined(tmp_path: Path) -> None:
+    lines = [
+        _rec("01"),
+        _rec("04", amount="0000000000100{", ref="SAME", entry="0000001"),
+        _rec("04", amount="0000000000200{", ref="SAME", entry="0000002"),
+        _rec("04", amount="00000000002X0{", ref="BAD", entry="0000003"),
+        _rec("07", amount="0000000000300{"),
+    ]
+    path = tmp_path / "r.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    res = load_cfonb120(path)
+    assert _col(res.tables["payments"], "record_id") == ["00012345678:20240315:0000001",
+                                                         "00012345678:20240315:0000002"]
+    q = res.quarantine
+    assert (_col(q, "source_row"), _col(q, "value")) == ([4], ["00000000002X0{"])
+    assert _col(q, "reason")[0].startswith("not an amount")
+    assert res.rows_read == {"r.txt": 3}
+
+
+def test_unknown_record_and_long_line_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text(_rec("01") + "\n" + _rec("09") + "\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match="unknown record code '09'"):
+        load_cfonb120(path)
+    path.write_text(_rec("01").ljust(120) + "EXTRA\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match="125 characters long"):
+        load_cfonb120(path)
+
+
+def test_unclosed_statement_warns(tmp_path: Path) -> None:
+    path = tmp_path / "cut.txt"
+    path.write_text(_rec("01") + "\n" + _rec("04", amount="0000000000100{") + "\n",
+                    encoding="utf-8")
+    res = load_cfonb120(path)
+    assert _col(res.tables["payments"], "amount_cents") == [1000]
+    assert res.warnings == (("cut.txt: the statement of account 00012345678 opened at line 1 "
+                            "has no new balance record (07): the file may be cut short"),)
