@@ -1,0 +1,63 @@
+"""Run configs for a generated month (canonical files and native exports)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the repository
+
+CANONICAL = """\
+name: {name} (canonical files)
+period: "{period}"
+catalog: {catalog}
+sources:
+  - {{name: parties, kind: csv, path: canonical/parties.csv, profile: canonical_parties}}
+  - {{name: commitments, kind: csv, path: canonical/commitments.csv, profile: canonical_commitments}}
+  - {{name: invoices, kind: csv, path: canonical/invoices.csv, profile: canonical_invoices}}
+  - {{name: ledger, kind: csv, path: canonical/ledger_lines.csv, profile: canonical_ledger_lines}}
+  - {{name: bank, kind: csv, path: canonical/payments.csv, profile: canonical_payments}}
+"""
+
+NATIVE = """\
+name: {name} (native exports)
+period: "{period}"
+catalog: {catalog}
+sources:
+  - {{name: crm, kind: salesforce, path: native/salesforce}}
+  - {{name: billing, kind: stripe, path: native/stripe}}
+  - {{name: ledger, kind: fec, path: {fec}}}
+  - {{name: bank, kind: camt053, path: {camt}}}
+"""
+
+
+def write_run_configs(month_dir: Path, period: str, name: str = "sample month") -> None:
+    """Write run_canonical.yaml and run_native.yaml beside a generated month."""
+    month_dir = Path(month_dir)
+    catalog = Path(os.path.relpath(ROOT / "rule_catalog", month_dir.resolve()))
+    (month_dir / "run_canonical.yaml").write_text(
+        CANONICAL.format(name=name, period=period, catalog=catalog.as_posix()))
+    fec = sorted((month_dir / "native" / "fec").glob("*.txt"))
+    camt = sorted((month_dir / "native" / "bank").glob("*.xml"))
+    if fec and camt:
+        (month_dir / "run_native.yaml").write_text(NATIVE.format(
+            name=name, period=period, catalog=catalog.as_posix(),
+            fec=fec[0].relative_to(month_dir).as_posix(),
+            camt=camt[0].relative_to(month_dir).as_posix()))
+
+
+def generate(out: Path, *, clients: int, seed: int, period: str, native: bool = True) -> Path:
+    """Run the sample generator into `out` and write its run configs."""
+    args = [sys.executable, "-m", "data_samples.generate", "--out", str(out), "--clients",
+            str(clients), "--seed", str(seed), "--month", period]
+    if not native:
+        args.append("--no-native")
+    subprocess.run(args, cwd=ROOT, check=True)
+    write_run_configs(out, period)
+    return out
+
+
+if __name__ == "__main__":
+    write_run_configs(Path(sys.argv[1]), sys.argv[2])
