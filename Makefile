@@ -25,7 +25,8 @@ lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/
 
 sample: $(STAMP)  ## regenerate the committed sample month (deterministic)
-	$(BIN)/python -m data_samples.generate --out data_samples/sample --clients 300 --seed 7
+	$(BIN)/python -m data_samples.generate --out data_samples/sample --clients 300 --seed 7 --month 2026-10
+	$(BIN)/python -m data_samples.run_configs data_samples/sample 2026-10
 
 bench-accuracy: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py

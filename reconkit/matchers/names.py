@@ -67,13 +67,16 @@ def best_name_candidates(
     min_score: float = 0.85,
     limit: int = 5,
     max_block_refs: int = 500,
+    look_alikes: bool = False,
 ) -> pl.DataFrame:
     """Top `limit` reference names per query name, scoring at least `min_score`.
 
     Returns (`query_id`, `ref_id`, `name_score`) sorted by query id, score (desc), ref id;
     when both id columns have the same name, the reference one is named `<ref_id>_ref`.
     Names must already be normalised; null or empty names never match.
-    1. Exact: a join on the name; these queries (score 1.0) are not searched further.
+    1. Exact: a join on the name; these queries (score 1.0) are not searched further,
+       unless `look_alikes` (then near-identical other names are returned too, so a caller
+       can see that an exact name has a twin one letter away).
     2. Other queries are compared only with reference names sharing a block: the same first
        3 characters, or a shared word of >= 4 characters (so a typo in the first letters
        still finds the name). Words carried by more than `max_block_refs` reference names
@@ -91,7 +94,7 @@ def best_name_candidates(
         .with_row_index("__r").filter(usable)
 
     exact = q.join(r, on="__name").select("__q", "__r", pl.lit(1.0).alias("name_score"))
-    rest = q.join(exact.select("__q").unique(), on="__q", how="anti")
+    rest = q if look_alikes else q.join(exact.select("__q").unique(), on="__q", how="anti")
     r_blocks = _blocks(r, "__r")
     r_blocks = r_blocks.filter(pl.col("__block").str.starts_with("p:")
                                | (pl.len().over("__block") <= max_block_refs))
@@ -105,6 +108,7 @@ def best_name_candidates(
     pairs = pairs.filter((cap >= 2 * min_score - 1) | is_prefix).sort("__q", "__r")
     fuzzy = pairs.with_columns(name_similarity(pairs.get_column("__a"), pairs.get_column("__b"))) \
         .filter(pl.col("name_score") >= min_score).select("__q", "__r", "name_score")
+    fuzzy = fuzzy.join(exact.select("__q", "__r"), on=["__q", "__r"], how="anti")
 
     best = pl.concat([exact, fuzzy]).join(q.select("__q", query_id), on="__q") \
         .join(r.select("__r", ref_out), on="__r")

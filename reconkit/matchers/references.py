@@ -14,7 +14,7 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 from stdnum import iso11649
 
-from reconkit.matchers.normalize import reference_key
+from reconkit.matchers.normalize import compact_reference, reference_key
 
 # Token kinds (column `kind` of `extract_tokens`).
 REF: Final = "ref"                # letter-led reference such as F-2026-004217
@@ -314,3 +314,51 @@ def _truncated_hits(open_refs: pl.DataFrame, docs: pl.DataFrame,
     unique_prefix = pl.concat(prefixes).filter(pl.len().over("key") == 1)
     return open_refs.join(unique_prefix, on="key").join(docs, on="__dkey") \
         .with_columns(pl.lit("truncated").alias("ref_evidence"))
+
+
+def match_references_in_blocks(
+    texts: pl.DataFrame,
+    documents: pl.DataFrame,
+    *,
+    id_col: str,
+    block_col: str,
+    text_cols: list[str],
+    doc_id_col: str = "record_id",
+    doc_ref_col: str = "number",
+    max_edits: int = 1,
+    min_len: int = 6,
+) -> pl.DataFrame:
+    """Typo-tolerant reference matching inside a block (e.g. the payer's own open invoices).
+
+    Globally, a one-character typo in a dense numbering sits next to several real numbers and
+    is rightly dropped as ambiguous; within one client's handful of open documents it is not.
+    Words of the texts (whitespace-separated, >= `min_len` compact characters, >= 3 digits)
+    are compared, zeros kept (`compact_reference`), with every document of the same block;
+    pairs within `max_edits` edits are returned as (id_col, doc_id_col, ref_evidence
+    "fuzzy_block", ref_score 0.85). Cost is words x documents per block, never all pairs.
+    """
+    schema = {id_col: pl.String, doc_id_col: pl.String, "ref_evidence": pl.String,
+              "ref_score": pl.Float64}
+    if texts.height == 0 or documents.height == 0:
+        return pl.DataFrame(schema=schema)
+    words = texts.select(
+        id_col, block_col,
+        pl.concat_str([pl.col(c).fill_null("") for c in text_cols], separator=" ")
+        .str.split(" ").alias("word"),
+    ).explode("word").with_columns(compact_reference(pl.col("word")).alias("w")).filter(
+        (pl.col("w").str.len_chars() >= min_len)
+        & (pl.col("w").str.count_matches(r"[0-9]") >= 3)).select(id_col, block_col, "w").unique()
+    docs = documents.select(pl.col(doc_id_col).alias("__doc"), block_col,
+                            compact_reference(pl.col(doc_ref_col)).alias("d")).drop_nulls()
+    pairs = words.join(docs, on=block_col).filter(
+        (pl.col("w").str.len_chars() - pl.col("d").str.len_chars()).abs() <= max_edits)
+    if pairs.height == 0:
+        return pl.DataFrame(schema=schema)
+    dist = [Levenshtein.distance(a, b, score_cutoff=max_edits + 1)
+            for a, b in zip(pairs["w"].to_list(), pairs["d"].to_list(), strict=True)]
+    hits = pairs.with_columns(pl.Series("dist", dist, dtype=pl.Int64)).filter(
+        pl.col("dist") <= max_edits)
+    return hits.select(
+        pl.col(id_col), pl.col("__doc").alias(doc_id_col),
+        pl.lit("fuzzy_block").alias("ref_evidence"), pl.lit(0.85).alias("ref_score"),
+    ).unique().sort(id_col, doc_id_col).cast(schema)  # type: ignore[arg-type]

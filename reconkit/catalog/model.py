@@ -1,0 +1,160 @@
+"""The rule catalog: documented matching rules, validated at load.
+
+A rule is a matcher spec (its serialised parameters) plus the knowledge around it: the tacit
+rule in plain words, why it holds, who owns it, where it was learned, its priority in the
+waterfall, the confidence above which it may auto-match, and the exception it raises.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reconkit.errors import ConfigError
+
+LinkKind = Literal["party", "payment_invoice", "invoice_commitment", "invoice_ledger",
+                   "payment_ledger", "credit_note_invoice", "ledger_lettering"]
+
+
+class MatcherSpec(BaseModel):
+    """A matcher's registered `kind` and its parameters (its whole serialised form)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+    title: str = Field(min_length=3)
+    description: str = Field(min_length=10, description="the tacit rule, in plain words")
+    rationale: str = Field(min_length=10)
+    owner: str
+    source: str = Field(description="who taught it, and when")
+    link: LinkKind
+    matcher: MatcherSpec
+    priority: int = Field(ge=0, le=10_000)
+    auto_approve: float | None = Field(
+        default=None, ge=0, le=1,
+        description="minimum score to auto-match; null means always send to review")
+    ambiguity_margin: float = Field(default=0.05, ge=0, le=1)
+    exception_category: str | None = None
+    enabled: bool = True
+
+
+class Category(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    severity: Literal["exception", "info"] = "exception"
+    title: str
+    description: str
+    what_to_do: str
+
+
+class Catalog(BaseModel):
+    """All rules and exception categories of a catalog folder, in waterfall order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rules: tuple[Rule, ...]
+    categories: tuple[Category, ...]
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+        seen: set[str] = set()
+        for r in rules:
+            if r.id in seen:
+                raise ValueError(f"rule id {r.id} is defined twice")
+            seen.add(r.id)
+        return tuple(sorted(rules, key=lambda r: (r.priority, r.id)))
+
+    def for_link(self, link: str) -> list[Rule]:
+        return [r for r in self.rules if r.link == link and r.enabled]
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+    def category_ids(self) -> set[str]:
+        return {c.id for c in self.categories}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rules": [r.model_dump(mode="json") for r in self.rules],
+                "categories": [c.model_dump(mode="json") for c in self.categories]}
+
+
+DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "rule_catalog"
+
+
+def load_catalog(folder: Path | None = None) -> Catalog:
+    """Load every `*.yaml` of a catalog folder; errors name the file, the rule and the field."""
+    folder = Path(folder) if folder else _default_folder()
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ConfigError(f"no rule files (*.yaml) in catalog folder {folder}",
+                          hint="point `catalog:` in the run config to the rule_catalog folder")
+    rules: list[Rule] = []
+    categories: list[Category] = []
+    for f in files:
+        try:
+            doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"not valid YAML: {exc}", source_file=f.name) from None
+        if not isinstance(doc, dict):
+            raise ConfigError("expected a mapping with `rules:` and/or `categories:`",
+                              source_file=f.name)
+        unknown = set(doc) - {"rules", "categories", "description"}
+        if unknown:
+            raise ConfigError(f"unknown top-level key(s) {sorted(unknown)}", source_file=f.name,
+                              hint="a catalog file holds `description`, `rules` and `categories`")
+        for i, raw in enumerate(doc.get("rules") or []):
+            rules.append(_parse(Rule, raw, f, f"rule {raw.get('id', f'#{i + 1}')!r}"
+                                if isinstance(raw, dict) else f"rule #{i + 1}"))
+        for i, raw in enumerate(doc.get("categories") or []):
+            categories.append(_parse(Category, raw, f, f"category #{i + 1}"))
+    try:
+        catalog = Catalog(rules=tuple(rules), categories=tuple(categories))
+    except ValidationError as exc:
+        raise ConfigError(exc.errors()[0]["msg"], source_file=folder.name) from None
+    _check_references(catalog)
+    return catalog
+
+
+def _parse(model: type[BaseModel], raw: Any, f: Path, what: str) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"]) or "(whole entry)"
+        raise ConfigError(f"{what}, field '{field}': {err['msg']}", source_file=f.name,
+                          hint="see rule_catalog/README.md for the fields of a rule") from None
+
+
+def _check_references(catalog: Catalog) -> None:
+    from reconkit.matchers.base import matcher_kinds
+
+    cats = catalog.category_ids()
+    known = matcher_kinds()
+    for r in catalog.rules:
+        if r.exception_category and r.exception_category not in cats:
+            raise ConfigError(f"rule {r.id!r}, field 'exception_category': unknown category "
+                              f"{r.exception_category!r}", hint="declare it under `categories:`")
+        if r.matcher.kind not in known:
+            raise ConfigError(f"rule {r.id!r}, field 'matcher.kind': unknown matcher "
+                              f"{r.matcher.kind!r}", hint=f"known matchers: {', '.join(known)}")
+
+
+def _default_folder() -> Path:
+    if DEFAULT_CATALOG.is_dir():
+        return DEFAULT_CATALOG
+    return Path(__file__).resolve().parent / "default"

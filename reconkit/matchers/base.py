@@ -1,0 +1,129 @@
+"""What every matcher shares: the registry, the candidate frame, the run context and state.
+
+A matcher is a small frozen dataclass with one verb, `propose(ctx, state)`, returning a frame
+of candidate matches (CANDIDATE_SCHEMA): an anchor record, the items it would be matched with
+(each with the amount allocated), a score in 0..1, evidence (JSON) and a one-sentence
+explanation. Its parameters are its serialised form (`to_dict` / `from_dict`), which is exactly
+what a catalog rule's `matcher:` holds. Matchers hold no data.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Protocol, TypeVar
+
+import polars as pl
+
+ITEM = pl.Struct({"system": pl.String, "record_id": pl.String, "role": pl.String,
+                  "amount_cents": pl.Int64})
+
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "anchor_system": pl.String,
+    "anchor_id": pl.String,
+    "items": pl.List(ITEM),
+    "score": pl.Float64,
+    "evidence": pl.String,
+    "explanation": pl.String,
+}
+
+
+class Matcher(Protocol):
+    kind: ClassVar[str]
+
+    def propose(self, ctx: Any, state: Any) -> pl.DataFrame: ...
+
+
+_M = TypeVar("_M")
+_REGISTRY: dict[str, type] = {}
+
+
+def register_matcher(cls: type[_M]) -> type[_M]:
+    """Class decorator: register a frozen dataclass matcher under its `kind`."""
+    kind = cls.kind  # type: ignore[attr-defined]
+    if kind in _REGISTRY and _REGISTRY[kind] is not cls:
+        raise ValueError(f"matcher kind {kind!r} registered twice")
+    _REGISTRY[kind] = cls
+    return cls
+
+
+def matcher_kinds() -> list[str]:
+    _import_builtin()
+    return sorted(_REGISTRY)
+
+
+def build_matcher(kind: str, params: dict[str, Any]) -> Matcher:
+    """Instantiate a matcher from its serialised form (catalog `matcher:` entry)."""
+    _import_builtin()
+    cls = _REGISTRY[kind]
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(params) - names
+    if unknown:
+        raise TypeError(f"matcher {kind!r} has no parameter(s) {sorted(unknown)}; "
+                        f"it takes {sorted(names)}")
+    return cls(**params)  # type: ignore[no-any-return]
+
+
+def to_dict(matcher: Matcher) -> dict[str, Any]:
+    """The serialised form of a matcher: its kind and parameters."""
+    return {"kind": matcher.kind, "params": dataclasses.asdict(matcher)}  # type: ignore[call-overload]
+
+
+def _import_builtin() -> None:
+    from reconkit.matchers import documents, payments  # noqa: F401
+
+
+def empty_candidates() -> pl.DataFrame:
+    return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+
+
+def item(system: pl.Expr | str, record_id: pl.Expr, role: str, amount: pl.Expr) -> pl.Expr:
+    """One item struct expression."""
+    sys_expr = pl.lit(system) if isinstance(system, str) else system
+    return pl.struct(sys_expr.alias("system"), record_id.cast(pl.String).alias("record_id"),
+                     pl.lit(role).alias("role"), amount.cast(pl.Int64).alias("amount_cents"))
+
+
+def evidence_json(**cols: pl.Expr) -> pl.Expr:
+    """Evidence columns packed as a JSON object string (sorted keys, stable)."""
+    names = sorted(cols)
+    return pl.struct([cols[n].alias(n) for n in names]).struct.json_encode()
+
+
+def candidates(df: pl.DataFrame, *, anchor_system: str, anchor_id: str,
+               items: pl.Expr, score: pl.Expr, evidence: pl.Expr,
+               explanation: pl.Expr) -> pl.DataFrame:
+    """Shape a frame into CANDIDATE_SCHEMA."""
+    if df.height == 0:
+        return empty_candidates()
+    return df.select(
+        pl.lit(anchor_system).alias("anchor_system"),
+        pl.col(anchor_id).cast(pl.String).alias("anchor_id"),
+        items.alias("items"),
+        score.cast(pl.Float64).round(4).alias("score"),
+        evidence.alias("evidence"),
+        explanation.alias("explanation"),
+    ).cast(CANDIDATE_SCHEMA)  # type: ignore[arg-type]
+
+
+def money(expr: pl.Expr) -> pl.Expr:
+    """Cents as a human amount string ('1234.56') for explanations."""
+    a = expr.abs()
+    return pl.concat_str([
+        pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+        (a // 100).cast(pl.String), pl.lit("."),
+        (a % 100).cast(pl.String).str.zfill(2),
+    ])
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def concat_candidates(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames) if frames else empty_candidates()
+
+
+Factory = Callable[..., Matcher]

@@ -1,0 +1,198 @@
+"""The read-only context matchers work from (features computed once) and the allocation state.
+
+Features are computed lazily and cached: open items net of their credit notes, reference
+pairs between bank remittance and invoice numbers, invoice/ledger pairs, each record's party.
+The allocation state is the only mutable piece: what each record still has to give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import polars as pl
+
+from reconkit.matchers.normalize import normalize_name, reference_key
+from reconkit.matchers.references import (
+    extract_tokens,
+    match_references,
+    match_references_in_blocks,
+)
+from reconkit.parties import PartyMap
+from reconkit.schemas import empty_table
+
+REF_TEXT_COLUMNS = ["remittance", "structured_ref", "end_to_end_id"]
+
+
+@dataclass(frozen=True)
+class MatchContext:
+    tables: dict[str, pl.DataFrame]
+    parties: PartyMap
+    period_start: date
+    period_end: date
+    currency: str = "EUR"
+
+    def table(self, name: str) -> pl.DataFrame:
+        return self.tables.get(name) if name in self.tables else empty_table(name)  # type: ignore[return-value]
+
+    @cached_property
+    def invoices(self) -> pl.DataFrame:
+        """Invoices and credit notes with their resolved party and reference key."""
+        inv = self.table("invoices")
+        return inv.join(self.parties.party_of("billing").rename({"record_id": "party_record_id"}),
+                        on="party_record_id", how="left").with_columns(
+            reference_key(pl.col("number")).alias("ref_key"))
+
+    @cached_property
+    def ledger(self) -> pl.DataFrame:
+        """Customer-account ledger lines with their resolved party and piece-reference key."""
+        led = self.table("ledger_lines")
+        return led.join(self.parties.party_of("erp").rename({"record_id": "aux_account"}),
+                        on="aux_account", how="left").with_columns(
+            reference_key(pl.col("piece_ref")).alias("ref_key"),
+            (pl.col("lettering_code").is_not_null() & ~pl.col("lettering_partial"))
+            .alias("lettered"))
+
+    @cached_property
+    def payments(self) -> pl.DataFrame:
+        """Bank payments with the payer's resolved party and normalised name."""
+        pay = self.table("payments")
+        return pay.join(self.parties.payers.select("record_id", "party_id", "payer_evidence",
+                                                   "candidate_party_ids"),
+                        on="record_id", how="left").with_columns(
+            normalize_name(pl.col("payer_name")).alias("payer_norm"))
+
+    @cached_property
+    def invoice_ledger_pairs(self) -> pl.DataFrame:
+        """Each invoice/credit note with the 411 lines booked under the same document number."""
+        inv = self.invoices.select(pl.col("record_id").alias("invoice_id"), "ref_key",
+                                   pl.col("amount_cents").alias("invoice_cents"),
+                                   pl.col("party_id").alias("invoice_party"))
+        led = self.ledger.select(pl.col("record_id").alias("ledger_id"), "ref_key",
+                                 pl.col("amount_cents").alias("ledger_cents"),
+                                 pl.col("party_id").alias("ledger_party"), "lettered",
+                                 "lettering_date", "entry_date")
+        # a ledger line of the same sign as the document: the sales-journal line, not a payment
+        return inv.join(led, on="ref_key").filter(
+            (pl.col("invoice_cents") >= 0) == (pl.col("ledger_cents") >= 0))
+
+    @cached_property
+    def settled_invoices(self) -> pl.DataFrame:
+        """Documents whose ERP line is fully lettered already: not open items any more."""
+        return (self.invoice_ledger_pairs.filter(pl.col("lettered"))
+                .select("invoice_id", "lettering_date").unique(subset=["invoice_id"]))
+
+    @cached_property
+    def open_items(self) -> pl.DataFrame:
+        """Open invoices net of their own credit notes, plus unattached credit notes.
+
+        Columns: record_id, number, party_id, doc_type, issue_date, amount_cents (gross),
+        open_cents (net of credit notes), credit_note_ids, credit_note_cents.
+        """
+        inv = self.invoices.join(self.settled_invoices.rename({"invoice_id": "record_id"}),
+                                 on="record_id", how="anti")
+        notes = inv.filter((pl.col("doc_type") == "credit_note")
+                           & pl.col("credited_invoice_id").is_not_null())
+        per_invoice = notes.group_by("credited_invoice_id").agg(
+            pl.col("record_id").sort().alias("credit_note_ids"),
+            pl.col("amount_cents").sum().alias("credit_note_cents"),
+        ).rename({"credited_invoice_id": "record_id"})
+        base = inv.filter(pl.col("doc_type") == "invoice").join(per_invoice, on="record_id",
+                                                                how="left")
+        orphans = inv.filter((pl.col("doc_type") == "credit_note")
+                             & (pl.col("credited_invoice_id").is_null()
+                                | ~pl.col("credited_invoice_id").is_in(base["record_id"]
+                                                                       .implode())))
+        out = pl.concat([base, orphans], how="diagonal_relaxed").with_columns(
+            pl.col("credit_note_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            pl.col("credit_note_cents").fill_null(0),
+        ).with_columns((pl.col("amount_cents") + pl.col("credit_note_cents")).alias("open_cents"))
+        return out.select("record_id", "number", "party_id", "doc_type", "issue_date",
+                          "due_date", "amount_cents", "open_cents", "credit_note_ids",
+                          "credit_note_cents", "party_name").sort("record_id")
+
+    @cached_property
+    def payment_refs(self) -> pl.DataFrame:
+        """(payment_id, invoice_id, ref_evidence, ref_score): documents cited by a payment."""
+        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
+        tokens = extract_tokens(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
+                                text_cols=REF_TEXT_COLUMNS)
+        docs = self.invoices.select("record_id", "number")
+        pairs = match_references(tokens, docs, id_col="record_id", doc_id_col="record_id",
+                                 doc_ref_col="number")
+        cols = pairs.columns
+        pairs = pairs.rename({cols[0]: "payment_id", cols[1]: "invoice_id"}).select(
+            "payment_id", "invoice_id", "ref_evidence", "ref_score")
+        # typos that are ambiguous globally are often unique among the payer's own documents
+        rest = self.payments.filter(pl.col("amount_cents") > 0, pl.col("party_id").is_not_null())
+        rest = rest.join(pairs.select(pl.col("payment_id").alias("record_id")).unique(),
+                         on="record_id", how="anti")
+        blocked = match_references_in_blocks(
+            rest.select("record_id", "party_id", *REF_TEXT_COLUMNS),
+            self.open_items.select(pl.col("record_id").alias("invoice_id"), "party_id", "number"),
+            id_col="record_id", block_col="party_id", text_cols=REF_TEXT_COLUMNS,
+            doc_id_col="invoice_id", doc_ref_col="number").rename({"record_id": "payment_id"})
+        return pl.concat([pairs, blocked.select(pairs.columns)]).sort("payment_id",
+                                                                      "invoice_id")
+
+    @cached_property
+    def party_names(self) -> pl.DataFrame:
+        """(party_id, norm): every normalised name a party is known under."""
+        return self.parties.members.select(
+            "party_id", normalize_name(pl.col("name")).alias("norm")).filter(
+            pl.col("norm").is_not_null() & (pl.col("norm") != "")).unique().sort("party_id",
+                                                                                 "norm")
+
+
+@dataclass
+class AllocationState:
+    """What each record still has to give, and which anchors are decided per link kind."""
+
+    remaining: dict[tuple[str, str], int] = field(default_factory=dict)
+    decided: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    covered: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    consumed_by: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def consume(self, system: str, record_id: str, amount: int, by: str) -> None:
+        key = (system, record_id)
+        if key in self.remaining:
+            self.remaining[key] -= abs(int(amount))
+            if self.remaining[key] == 0:
+                self.consumed_by.setdefault(key, by)
+
+    def consumed_by_map(self, system: str = "billing") -> dict[str, str]:
+        """record_id -> the record (e.g. payment) that used up its amount."""
+        return {rid: by for (s, rid), by in sorted(self.consumed_by.items()) if s == system}
+
+    def init_records(self, system: str, ids: list[str], amounts: list[int]) -> None:
+        for rid, amt in zip(ids, amounts, strict=True):
+            self.remaining.setdefault((system, rid), abs(int(amt)))
+
+    def left(self, system: str, record_id: str) -> int | None:
+        return self.remaining.get((system, record_id))
+
+    def is_decided(self, link: str, system: str, record_id: str) -> bool:
+        """Has a rule of this link already decided this record as its anchor?"""
+        return (system, record_id) in self.decided.get(link, set())
+
+    def decide(self, link: str, system: str, record_id: str) -> None:
+        self.decided.setdefault(link, set()).add((system, record_id))
+
+    def cover(self, link: str, system: str, record_id: str) -> None:
+        """Mark a record as part of a match of this link (without deciding it as an anchor)."""
+        self.covered.setdefault(link, set()).add((system, record_id))
+
+    def decided_frame(self, link: str, *, anchors_only: bool = False) -> pl.DataFrame:
+        """Records decided for a link: anchors, plus (by default) records inside its matches."""
+        done = self.decided.get(link, set())
+        if not anchors_only:
+            done = done | self.covered.get(link, set())
+        rows = sorted(done)
+        return pl.DataFrame(rows, schema={"system": pl.String, "record_id": pl.String},
+                            orient="row")
+
+    def remaining_frame(self, system: str) -> pl.DataFrame:
+        rows = sorted((rid, amt) for (s, rid), amt in self.remaining.items() if s == system)
+        return pl.DataFrame(rows, schema={"record_id": pl.String, "remaining_cents": pl.Int64},
+                            orient="row")

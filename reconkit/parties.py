@@ -1,0 +1,307 @@
+"""Party resolution: the same client across CRM, billing, ERP and bank.
+
+Records are linked into resolved parties in rounds of decreasing strength:
+1. ids carried in metadata (a billing customer's CRM account id, ERP account), legal ids
+   (SIREN from SIREN/SIRET/VAT), IBANs known to a record, remembered aliases;
+2. transitive evidence from documents: an invoice citing a CRM contract links the billing
+   customer to the CRM account; an invoice booked in the ERP (same number) links the billing
+   customer to the ERP auxiliary account;
+3. names, only for records still alone, and only when one candidate wins by a clear margin.
+A parent paying for its subsidiary is never merged with it: bank payers are attached by IBAN,
+remembered aliases, or a clear name match, and otherwise stay unresolved with candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from reconkit.matchers.identifiers import normalize_iban, siren_from
+from reconkit.matchers.names import best_name_candidates, name_similarity
+from reconkit.matchers.normalize import normalize_name, reference_key
+from reconkit.result import stable_id
+
+NAME_ATTACH_MIN = 0.92
+PAYER_NAME_MIN = 0.88
+NAME_MARGIN = 0.04
+RENAMED_MAX_SIMILARITY = 0.6
+
+
+@dataclass(frozen=True)
+class PartyMap:
+    """Resolved parties.
+
+    members: party_id, system, source_id, name, evidence (how the record joined its party).
+    payers: one row per bank payment: payment record_id, payer_key, party_id (null when
+        unresolved), payer_evidence (iban | alias | name | null), candidate_party_ids (list).
+    unresolved: system, record_id, candidate_party_ids, detail.
+    renamed: party_id, system, record_id, detail.
+    """
+
+    members: pl.DataFrame
+    payers: pl.DataFrame
+    unresolved: pl.DataFrame
+    renamed: pl.DataFrame
+
+    def party_of(self, system: str) -> pl.DataFrame:
+        """(source_id, party_id) for one system's records."""
+        return (self.members.filter(pl.col("system") == system)
+                .select(pl.col("source_id").alias("record_id"), "party_id"))
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def add(self, x: str) -> None:
+        self.parent.setdefault(x, x)
+
+    def find(self, x: str) -> str:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # keep the smaller key as root: deterministic whatever the edge order
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def _key(system: pl.Expr | str, rid: pl.Expr) -> pl.Expr:
+    sys_expr = pl.lit(system) if isinstance(system, str) else system
+    return pl.concat_str([sys_expr, rid], separator="|")
+
+
+def resolve_parties(tables: dict[str, pl.DataFrame],
+                    aliases: pl.DataFrame | None = None) -> PartyMap:
+    """Resolve parties across systems from canonical tables (and remembered aliases).
+
+    `aliases`: optional frame (system, source_id, target_system, target_id) of confirmed
+    links remembered from earlier decisions, e.g. ("bank", IBAN, "billing", "cus_...").
+    """
+    parties = tables.get("parties", pl.DataFrame()).lazy().collect() \
+        if "parties" in tables else _empty_parties()
+    parties = parties.with_columns(
+        _key(pl.col("system"), pl.col("record_id")).alias("key"),
+        normalize_name(pl.col("name")).alias("norm"),
+    )
+    uf = _UnionFind()
+    for k in parties["key"].to_list():
+        uf.add(k)
+    evidence: dict[str, str] = {}
+
+    def link(edges: pl.DataFrame, why: str) -> None:
+        for a, b in edges.select("a", "b").unique().sort("a", "b").iter_rows():
+            if a in uf.parent and b in uf.parent:
+                before = uf.find(a) != uf.find(b)
+                uf.union(a, b)
+                if before:
+                    evidence.setdefault(b, why)
+                    evidence.setdefault(a, why)
+
+    # 1. carried ids
+    for col, target in (("crm_ref", "crm"), ("billing_ref", "billing"), ("erp_ref", "erp")):
+        link(parties.filter(pl.col(col).is_not_null()).select(
+            pl.col("key").alias("a"), _key(target, pl.col(col)).alias("b")), f"id:{col}")
+    sirens = parties.select("key", "system", siren_from(pl.col("legal_id")).alias("siren")) \
+        .filter(pl.col("siren").is_not_null())
+    link(sirens.join(sirens, on="siren").filter(pl.col("system") != pl.col("system_right"))
+         .select(pl.col("key").alias("a"), pl.col("key_right").alias("b")), "legal_id")
+    ibans = parties.select("key", normalize_iban(pl.col("iban")).alias("iban")) \
+        .filter(pl.col("iban").is_not_null())
+    link(ibans.join(ibans, on="iban").filter(pl.col("key") != pl.col("key_right"))
+         .select(pl.col("key").alias("a"), pl.col("key_right").alias("b")), "iban")
+    if aliases is not None and aliases.height:
+        link(aliases.select(_key(pl.col("system"), pl.col("source_id")).alias("a"),
+                            _key(pl.col("target_system"), pl.col("target_id")).alias("b")),
+             "alias")
+
+    # 2. documents
+    invoices = tables.get("invoices")
+    commitments = tables.get("commitments")
+    ledger = tables.get("ledger_lines")
+    if invoices is not None and commitments is not None and invoices.height:
+        refs = pl.concat([
+            commitments.filter(pl.col("contract_number").is_not_null()).select(
+                pl.col("contract_number").alias("ref"), "party_record_id"),
+            commitments.select(pl.col("record_id").alias("ref"), "party_record_id"),
+        ])
+        link(invoices.filter(pl.col("commitment_ref").is_not_null())
+             .join(refs, left_on="commitment_ref", right_on="ref")
+             .select(_key("billing", pl.col("party_record_id")).alias("a"),
+                     _key("crm", pl.col("party_record_id_right")).alias("b")), "contract")
+    if invoices is not None and ledger is not None and invoices.height and ledger.height:
+        inv = invoices.select("party_record_id", reference_key(pl.col("number")).alias("k"))
+        led = ledger.filter(pl.col("aux_account").is_not_null()).select(
+            "aux_account", reference_key(pl.col("piece_ref")).alias("k"))
+        # an invoice number seen on exactly one ERP account
+        led = led.unique().filter(pl.len().over("k") == 1)
+        link(inv.join(led, on="k").select(_key("billing", pl.col("party_record_id")).alias("a"),
+                                          _key("erp", pl.col("aux_account")).alias("b")),
+             "invoice_booked")
+
+    # 3. names, for records still alone
+    comp = parties.with_columns(pl.col("key").map_elements(uf.find, return_dtype=pl.String)
+                                .alias("root"))
+    unresolved_rows: list[dict[str, object]] = []
+    alone = comp.filter(pl.len().over("root") == 1)
+    if alone.height:
+        others = comp.select("root", "norm").unique()
+        cands = best_name_candidates(
+            alone.select("key", "root", "norm"), others.rename({"root": "cand_root"}),
+            query_id="key", query_name="norm", ref_id="cand_root", ref_name="norm",
+            min_score=NAME_ATTACH_MIN, limit=5, look_alikes=True,
+        ).join(alone.select("key", "root"), on="key").filter(pl.col("cand_root") != pl.col("root"))
+        for key, grp in cands.sort("key", "name_score", "cand_root",
+                                   descending=[False, True, False]).group_by("key",
+                                                                             maintain_order=True):
+            best = grp.row(0, named=True)
+            close = grp.filter(pl.col("name_score") >= best["name_score"] - NAME_MARGIN)
+            if close["cand_root"].n_unique() == 1:
+                uf.union(str(key[0]), best["cand_root"])
+                evidence.setdefault(str(key[0]), "name")
+            else:
+                system, rid = str(key[0]).split("|", 1)
+                unresolved_rows.append({"system": system, "record_id": rid,
+                                        "candidate_roots": sorted(close["cand_root"].unique()),
+                                        "detail": "name close to several clients"})
+
+    comp = parties.with_columns(pl.col("key").map_elements(uf.find, return_dtype=pl.String)
+                                .alias("root"))
+    party_ids = _party_ids(comp)
+    members = comp.join(party_ids, on="root").select(
+        "party_id", "system", pl.col("record_id").alias("source_id"), "name",
+        pl.col("key").replace_strict(evidence, default="self", return_dtype=pl.String)
+        .alias("evidence"), "norm",
+    )
+    unresolved = _unresolved_frame(unresolved_rows, party_ids)
+    renamed = _renamed(members)
+    payers = _resolve_payers(tables.get("payments"), parties, comp, party_ids, members, aliases)
+    bank_members = payers.filter(pl.col("party_id").is_not_null()).select(
+        "party_id", pl.lit("bank").alias("system"), pl.col("payer_key").alias("source_id"),
+        pl.col("payer_name").alias("name"), pl.col("payer_evidence").alias("evidence"),
+    ).unique(subset=["system", "source_id"], keep="first", maintain_order=True)
+    members = pl.concat([members.drop("norm"), bank_members]).sort("party_id", "system",
+                                                                  "source_id")
+    bank_unresolved = payers.filter(pl.col("party_id").is_null()
+                                    & (pl.col("candidate_party_ids").list.len() > 1)).select(
+        pl.lit("bank").alias("system"), pl.col("record_id"), "candidate_party_ids",
+        pl.lit("payer name close to several clients, IBAN unknown").alias("detail"))
+    unresolved = pl.concat([unresolved, bank_unresolved]).sort("system", "record_id")
+    return PartyMap(members=members, payers=payers.drop("payer_name"), unresolved=unresolved,
+                    renamed=renamed)
+
+
+def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:
+    """Stable party ids: named after the component's smallest CRM key, else its smallest key."""
+    roots = comp.group_by("root").agg(
+        pl.col("key").filter(pl.col("system") == "crm").min().alias("crm_min"),
+        pl.col("key").min().alias("any_min"),
+    )
+    return roots.select(
+        "root",
+        pl.coalesce("crm_min", "any_min").map_elements(lambda k: stable_id("P", k),
+                                                       return_dtype=pl.String).alias("party_id"),
+    )
+
+
+def _unresolved_frame(rows: list[dict[str, object]], party_ids: pl.DataFrame) -> pl.DataFrame:
+    schema = {"system": pl.String, "record_id": pl.String,
+              "candidate_party_ids": pl.List(pl.String), "detail": pl.String}
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    mapping = dict(party_ids.iter_rows())
+    return pl.DataFrame([
+        {**{k: v for k, v in r.items() if k != "candidate_roots"},
+         "candidate_party_ids": sorted(mapping[c] for c in r["candidate_roots"])}  # type: ignore[union-attr]
+        for r in rows
+    ], schema=schema)
+
+
+def _renamed(members: pl.DataFrame) -> pl.DataFrame:
+    """CRM accounts whose name resembles none of the names their party has elsewhere."""
+    crm = members.filter(pl.col("system") == "crm").select("party_id", "source_id", "name",
+                                                           pl.col("norm").alias("crm_norm"))
+    other = members.filter(pl.col("system").is_in(["billing", "erp"])).select(
+        "party_id", pl.col("norm").alias("other_norm"), pl.col("name").alias("other_name"))
+    pairs = crm.join(other, on="party_id")
+    if pairs.height == 0:
+        return pl.DataFrame(schema={"party_id": pl.String, "system": pl.String,
+                                    "record_id": pl.String, "detail": pl.String})
+    pairs = pairs.with_columns(name_similarity(pairs["crm_norm"], pairs["other_norm"])
+                               .alias("sim"))
+    best = pairs.group_by("party_id", "source_id", "name").agg(
+        pl.col("sim").max(), pl.col("other_name").sort_by("sim").last())
+    return best.filter(pl.col("sim") < RENAMED_MAX_SIMILARITY).select(
+        "party_id", pl.lit("crm").alias("system"), pl.col("source_id").alias("record_id"),
+        pl.format("CRM name '{}' differs from the name kept in billing/ERP '{}'",
+                  pl.col("name"), pl.col("other_name")).alias("detail"),
+    ).sort("record_id")
+
+
+def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: pl.DataFrame,
+                    party_ids: pl.DataFrame, members: pl.DataFrame,
+                    aliases: pl.DataFrame | None) -> pl.DataFrame:
+    schema = {"record_id": pl.String, "payer_key": pl.String, "payer_name": pl.String,
+              "party_id": pl.String, "payer_evidence": pl.String,
+              "candidate_party_ids": pl.List(pl.String)}
+    if payments is None or payments.height == 0:
+        return pl.DataFrame(schema=schema)
+    pay = payments.select(
+        "record_id", "payer_name",
+        normalize_iban(pl.col("payer_iban")).alias("iban"),
+        normalize_name(pl.col("payer_name")).alias("norm"),
+    ).with_columns(
+        pl.coalesce(pl.col("iban"), pl.lit("name:") + pl.col("norm")).alias("payer_key"))
+    root_party = comp.select("key", "root", "iban").join(party_ids, on="root")
+    by_iban = root_party.select(normalize_iban(pl.col("iban")).alias("iban"), "party_id") \
+        .filter(pl.col("iban").is_not_null())
+    if aliases is not None and aliases.height:
+        alias_iban = aliases.filter(pl.col("system") == "bank").select(
+            pl.col("source_id").alias("iban"),
+            _key(pl.col("target_system"), pl.col("target_id")).alias("key"),
+        ).join(root_party.select("key", "party_id"), on="key").select("iban", "party_id")
+        by_iban = pl.concat([by_iban.with_columns(pl.lit("iban").alias("ev")),
+                             alias_iban.with_columns(pl.lit("alias").alias("ev"))])
+    else:
+        by_iban = by_iban.with_columns(pl.lit("iban").alias("ev"))
+    # an IBAN known for several parties is no evidence at all
+    by_iban = by_iban.unique(subset=["iban", "party_id"]).filter(pl.len().over("iban") == 1)
+    pay = pay.join(by_iban, on="iban", how="left")
+
+    names = members.select("party_id", "norm").filter(pl.col("norm").is_not_null()
+                                                      & (pl.col("norm") != "")).unique()
+    todo = pay.filter(pl.col("party_id").is_null() & pl.col("norm").is_not_null()) \
+        .select("payer_key", "norm").unique()
+    cands = best_name_candidates(todo, names, query_id="payer_key", query_name="norm",
+                                 ref_id="party_id", ref_name="norm", min_score=PAYER_NAME_MIN,
+                                 limit=5, look_alikes=True)
+    cands = cands.group_by("payer_key", "party_id").agg(pl.col("name_score").max())
+    ranked = cands.with_columns(pl.col("name_score").max().over("payer_key").alias("best"))
+    close = ranked.filter(pl.col("name_score") >= pl.col("best") - NAME_MARGIN)
+    per_key = close.group_by("payer_key").agg(
+        pl.col("party_id").sort().alias("candidate_party_ids"))
+    pay = pay.join(per_key, on="payer_key", how="left").with_columns(
+        pl.when(pl.col("party_id").is_null() & (pl.col("candidate_party_ids").list.len() == 1))
+        .then(pl.col("candidate_party_ids").list.first()).otherwise(pl.col("party_id"))
+        .alias("party_id"),
+    ).with_columns(
+        pl.when(pl.col("ev").is_not_null()).then(pl.col("ev"))
+        .when(pl.col("party_id").is_not_null()).then(pl.lit("name"))
+        .otherwise(None).alias("payer_evidence"),
+        pl.col("candidate_party_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )
+    return pay.select(list(schema)).sort("record_id")
+
+
+def _empty_parties() -> pl.DataFrame:
+    from reconkit.schemas import empty_table
+
+    return empty_table("parties")

@@ -1,0 +1,56 @@
+"""What a confirmed match teaches: payer IBANs the parties did not know.
+
+When a reviewer confirms that a bank payment settles a client's invoices and the payer's IBAN
+was unknown, the (bank, IBAN) -> (billing, customer id) alias lets party resolution attach the
+next payment from that IBAN by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import polars as pl
+
+from reconkit.matchers.identifiers import normalize_iban
+from reconkit.result import ReconResult
+
+Alias = tuple[str, str, str, str]  # system, source_id, target_system, target_id
+
+
+def aliases_taught(result: ReconResult, match_id: str,
+                   known: Collection[str] = ()) -> list[Alias]:
+    """Aliases that confirming `match_id` teaches (empty unless a new payer IBAN is seen).
+
+    Only a payment->invoice match whose invoices belong to exactly one billing customer
+    teaches: an IBAN tied to two customers would merge them. `known` lists IBANs already
+    aliased.
+    """
+    kind = result.matches.filter(pl.col("match_id") == match_id)["kind"]
+    if kind.len() == 0 or kind[0] != "payment_invoice":
+        return []
+    items = result.match_items.filter(pl.col("match_id") == match_id)
+    payments = result.inputs.get("payments")
+    invoices = result.inputs.get("invoices")
+    if payments is None or invoices is None:
+        return []
+    pay_ids = items.filter((pl.col("system") == "bank") & (pl.col("role") == "payment"))
+    ibans = (payments.join(pay_ids.select("record_id").unique(), on="record_id")
+             .select(normalize_iban(pl.col("payer_iban")).alias("iban"))
+             .drop_nulls().unique()["iban"].to_list())
+    customers = (invoices.join(items.filter(pl.col("role") == "invoice")
+                               .select("record_id").unique(), on="record_id")
+                 ["party_record_id"].drop_nulls().unique().to_list())
+    if len(ibans) != 1 or len(customers) != 1:
+        return []
+    iban = ibans[0]
+    if iban in set(known) | _party_ibans(result):
+        return []
+    return [("bank", iban, "billing", customers[0])]
+
+
+def _party_ibans(result: ReconResult) -> set[str]:
+    parties = result.inputs.get("parties")
+    if parties is None or parties.height == 0:
+        return set()
+    return set(parties.select(normalize_iban(pl.col("iban")).alias("i"))
+               .drop_nulls()["i"].to_list())

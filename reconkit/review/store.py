@@ -1,0 +1,265 @@
+"""The decisions store: what reviewers decided, who decided it, and what it taught.
+
+A real SQLite file (stdlib `sqlite3`) so decisions survive the notebook and can be audited.
+Nothing is ever deleted: an undo stamps `undone_at`/`undone_by` on one decision and
+deactivates the aliases that decision taught. Confirming a payment->invoice match paid from an
+IBAN no party knows teaches the alias (bank, IBAN) -> (billing, customer id), which the next
+run passes to `reconkit.run(..., aliases=store.aliases())`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+
+from reconkit.errors import ReconkitError
+from reconkit.result import ReconResult
+from reconkit.review.learn import Alias, aliases_taught
+
+SCHEMA_VERSION: Final = 1
+ACTIONS: Final = ("confirm", "reject", "reassign", "write_off", "note")
+
+HISTORY_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "decision_id": pl.Int64, "match_id": pl.String, "exception_id": pl.String,
+    "action": pl.String, "payload": pl.String, "user": pl.String, "at": pl.String,
+    "undone_at": pl.String, "undone_by": pl.String,
+}
+ALIAS_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "system": pl.String, "source_id": pl.String, "target_system": pl.String,
+    "target_id": pl.String,
+}
+
+_DDL: Final = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    match_id     TEXT,
+    exception_id TEXT,
+    action       TEXT NOT NULL CHECK (action IN ('confirm','reject','reassign','write_off','note')),
+    payload      TEXT NOT NULL DEFAULT '{}',
+    user         TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    undone_at    TEXT,
+    undone_by    TEXT,
+    CHECK (match_id IS NOT NULL OR exception_id IS NOT NULL)
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    alias_id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    system        TEXT NOT NULL,
+    source_id     TEXT NOT NULL,
+    target_system TEXT NOT NULL,
+    target_id     TEXT NOT NULL,
+    learned_from  INTEGER REFERENCES decisions(decision_id),
+    active        INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS decisions_match ON decisions(match_id);
+CREATE INDEX IF NOT EXISTS decisions_exception ON decisions(exception_id);
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(at: datetime | str) -> str:
+    """ISO 8601 UTC with a `Z`, to the second: sortable as text."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError("decision timestamps must be timezone-aware (UTC)")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """One decision to record (the input of `DecisionStore.bulk`)."""
+
+    action: str
+    match_id: str | None = None
+    exception_id: str | None = None
+    payload: Mapping[str, Any] | None = None
+    teach: tuple[Alias, ...] = ()
+
+
+class DecisionStore:
+    """Reviewers' decisions and learned aliases in one SQLite file (created on open)."""
+
+    def __init__(self, path: Path | str, *,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.executescript(_DDL)
+            row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ReconkitError(f"the decisions store {self.path} is not a readable SQLite "
+                                f"database ({exc})", source_file=self.path.name,
+                                hint="point the review to a new file, or restore this one "
+                                     "from backup") from None
+        if row[0] is None:
+            self._db.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))
+        elif row[0] > SCHEMA_VERSION:
+            raise ReconkitError(f"the decisions store was written by a newer reconkit "
+                                f"(schema {row[0]}, this one reads {SCHEMA_VERSION})",
+                                source_file=self.path.name, hint="upgrade reconkit")
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> DecisionStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- verbs -----------------------------------------------------------------------------
+    def record(self, action: str, *, user: str, match_id: str | None = None,
+               exception_id: str | None = None, payload: Mapping[str, Any] | None = None,
+               at: datetime | str | None = None, result: ReconResult | None = None,
+               teach: Iterable[Alias] = ()) -> int:
+        """Record one decision; return its id.
+
+        With `result`, a confirmed payment->invoice match paid from an unknown IBAN teaches
+        its alias; `teach` adds explicit aliases (e.g. a reassigned payer).
+        """
+        return self.bulk([Decision(action, match_id, exception_id, payload, tuple(teach))],
+                         user=user, at=at, result=result)[0]
+
+    def bulk(self, decisions: Iterable[Decision], *, user: str,
+             at: datetime | str | None = None, result: ReconResult | None = None) -> list[int]:
+        """Record several decisions in one transaction (all or none); return their ids."""
+        stamp = _iso(at if at is not None else self._clock())
+        todo = list(decisions)
+        for d in todo:
+            _check(d, user)
+        ids: list[int] = []
+        with self._transaction() as db:
+            for d in todo:
+                cur = db.execute(
+                    "INSERT INTO decisions(match_id, exception_id, action, payload, user, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (d.match_id, d.exception_id, d.action,
+                     json.dumps(dict(d.payload or {}), sort_keys=True), user, stamp))
+                did = int(cur.lastrowid or 0)
+                ids.append(did)
+                taught = list(d.teach)
+                if result is not None and d.action == "confirm" and d.match_id:
+                    taught += aliases_taught(result, d.match_id, known=self._known_ibans(db))
+                for a in sorted(set(taught)):
+                    db.execute("INSERT INTO aliases(system, source_id, target_system, "
+                               "target_id, learned_from) VALUES (?, ?, ?, ?, ?)", (*a, did))
+        return ids
+
+    def undo(self, decision_id: int, user: str, *, at: datetime | str | None = None) -> None:
+        """Undo one decision (neighbours untouched) and deactivate the aliases it taught."""
+        stamp = _iso(at if at is not None else self._clock())
+        # checked before the transaction: ReconkitError (a frozen dataclass) cannot cross
+        # a contextmanager, which assigns __traceback__ on the way out
+        row = self._db.execute("SELECT undone_at FROM decisions WHERE decision_id = ?",
+                               (decision_id,)).fetchone()
+        if row is None:
+            raise ReconkitError(f"no decision {decision_id} in {self.path.name}",
+                                hint="see DecisionStore.history() for the decision ids")
+        if row[0] is not None:
+            raise ReconkitError(f"decision {decision_id} was already undone at {row[0]}")
+        with self._transaction() as db:
+            db.execute("UPDATE decisions SET undone_at = ?, undone_by = ? "
+                       "WHERE decision_id = ?", (stamp, user, decision_id))
+            db.execute("UPDATE aliases SET active = 0 WHERE learned_from = ?", (decision_id,))
+
+    def last_decision(self, user: str | None = None) -> int | None:
+        """Id of the latest decision still in force (of `user` when given)."""
+        sql = "SELECT max(decision_id) FROM decisions WHERE undone_at IS NULL"
+        args: tuple[str, ...] = ()
+        if user is not None:
+            sql += " AND user = ?"
+            args = (user,)
+        row = self._db.execute(sql, args).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    # -- reading ---------------------------------------------------------------------------
+    def history(self, *, match_id: str | None = None, exception_id: str | None = None,
+                user: str | None = None) -> pl.DataFrame:
+        """The audit trail, undone decisions included, in decision order."""
+        where, args = [], []
+        for col, val in (("match_id", match_id), ("exception_id", exception_id),
+                         ("user", user)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        sql = f"SELECT {', '.join(HISTORY_SCHEMA)} FROM decisions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._db.execute(sql + " ORDER BY decision_id", args).fetchall()
+        return pl.DataFrame(rows, schema=HISTORY_SCHEMA, orient="row")
+
+    def active_decisions(self) -> pl.DataFrame:
+        """Decisions in force (not undone), in decision order."""
+        return self.history().filter(pl.col("undone_at").is_null()).drop("undone_at",
+                                                                         "undone_by")
+
+    def aliases(self) -> pl.DataFrame:
+        """Active learned aliases, in the shape `reconkit.run(..., aliases=)` accepts."""
+        rows = self._db.execute(
+            "SELECT DISTINCT system, source_id, target_system, target_id FROM aliases "
+            "WHERE active = 1 ORDER BY system, source_id, target_system, target_id").fetchall()
+        return pl.DataFrame(rows, schema=ALIAS_SCHEMA, orient="row")
+
+    def alias_log(self) -> pl.DataFrame:
+        """Every alias ever taught, with the decision that taught it and whether it holds."""
+        rows = self._db.execute(
+            "SELECT alias_id, system, source_id, target_system, target_id, learned_from, "
+            "active FROM aliases ORDER BY alias_id").fetchall()
+        return pl.DataFrame(rows, orient="row", schema={
+            "alias_id": pl.Int64, **ALIAS_SCHEMA, "learned_from": pl.Int64,
+            "active": pl.Int64}).with_columns(pl.col("active").cast(pl.Boolean))
+
+    def apply(self, result: ReconResult) -> ReconResult:
+        """A new result whose matches carry the reviewers' latest confirm/reject as status."""
+        verdicts = (self.active_decisions()
+                    .filter(pl.col("match_id").is_not_null()
+                            & pl.col("action").is_in(["confirm", "reject"]))
+                    .sort("decision_id")
+                    .group_by("match_id", maintain_order=True).agg(pl.col("action").last())
+                    .select("match_id", pl.col("action").replace_strict(
+                        {"confirm": "confirmed", "reject": "rejected"},
+                        return_dtype=pl.String).alias("decided")))
+        matches = result.matches.join(verdicts, on="match_id", how="left",
+                                      maintain_order="left").with_columns(
+            pl.coalesce("decided", "status").alias("status")).drop("decided")
+        return dataclasses.replace(result, matches=matches)
+
+    def _known_ibans(self, db: sqlite3.Connection) -> set[str]:
+        rows = db.execute("SELECT source_id FROM aliases WHERE system = 'bank' AND active = 1")
+        return {r[0] for r in rows}
+
+
+def _check(d: Decision, user: str) -> None:
+    if d.action not in ACTIONS:
+        raise ReconkitError(f"unknown decision '{d.action}'",
+                            hint=f"use one of {', '.join(ACTIONS)}")
+    if not d.match_id and not d.exception_id:
+        raise ReconkitError("a decision needs the match or the exception it is about")
+    if not user or not user.strip():
+        raise ReconkitError("a decision needs the name of the user who made it")
