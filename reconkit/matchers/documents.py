@@ -360,7 +360,7 @@ class CommitmentUnbilled:
         else:
             expl = pl.when(pl.col("contract_record_id").is_not_null()).then(
                 pl.format("Opportunity {} is billed through contract {}.", pl.col("record_id"),
-                          pl.coalesce("contract_number", "contract_record_id"))
+                          pl.col("contract_record_id"))
             ).otherwise(pl.format("{} {}: nothing to bill in this period.", pl.col("kind"),
                                   pl.coalesce("contract_number", "record_id")))
         return _only(com, "crm", "record_id", expl,
