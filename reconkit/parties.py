@@ -13,7 +13,7 @@ remembered aliases, or a clear name match, and otherwise stay unresolved with ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -23,7 +23,9 @@ from reconkit.matchers.normalize import normalize_name, reference_key
 from reconkit.result import stable_id
 
 NAME_ATTACH_MIN = 0.92
-PAYER_NAME_MIN = 0.88
+PAYER_NAME_MIN = 0.88      # a payer name must reach this to be attached by name alone
+PAYER_NAME_FLOOR = 0.80    # ... and any other client within the margin of it, even below
+PAYER_NAME_MARGIN = 0.06   # the minimum, makes it ambiguous ("NOEL AUD": AUDIT vs AUDITS)
 NAME_MARGIN = 0.04
 RENAMED_MAX_SIMILARITY = 0.6
 
@@ -43,6 +45,17 @@ class PartyMap:
     payers: pl.DataFrame
     unresolved: pl.DataFrame
     renamed: pl.DataFrame
+    related: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"party_id": pl.String, "related_party_id": pl.String}))
+
+    def groups(self) -> pl.DataFrame:
+        """(party_id, group_party_id): each party with itself, its parent and its children."""
+        me = self.members.select("party_id").unique().with_columns(
+            pl.col("party_id").alias("group_party_id"))
+        rel = self.related.rename({"related_party_id": "group_party_id"})
+        back = self.related.select(pl.col("related_party_id").alias("party_id"),
+                                   pl.col("party_id").alias("group_party_id"))
+        return pl.concat([me, rel, back]).unique().sort("party_id", "group_party_id")
 
     def party_of(self, system: str) -> pl.DataFrame:
         """(source_id, party_id) for one system's records."""
@@ -196,7 +209,18 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
         pl.lit("payer name close to several clients, IBAN unknown").alias("detail"))
     unresolved = pl.concat([unresolved, bank_unresolved]).sort("system", "record_id")
     return PartyMap(members=members, payers=payers.drop("payer_name"), unresolved=unresolved,
-                    renamed=renamed)
+                    renamed=renamed, related=_related(comp, party_ids))
+
+
+def _related(comp: pl.DataFrame, party_ids: pl.DataFrame) -> pl.DataFrame:
+    """(party_id, related_party_id) from CRM parent accounts: a subsidiary and its parent."""
+    ids = comp.select("key", "root").join(party_ids, on="root").select("key", "party_id")
+    child = comp.filter((pl.col("system") == "crm") & pl.col("parent_record_id").is_not_null())
+    pairs = child.select("key", _key("crm", pl.col("parent_record_id")).alias("parent_key")) \
+        .join(ids, on="key").join(ids.rename({"key": "parent_key", "party_id": "related_party_id"}),
+                                  on="parent_key")
+    return pairs.filter(pl.col("party_id") != pl.col("related_party_id")).select(
+        "party_id", "related_party_id").unique().sort("party_id", "related_party_id")
 
 
 def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:
@@ -281,11 +305,12 @@ def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: 
     todo = pay.filter(pl.col("party_id").is_null() & pl.col("norm").is_not_null()) \
         .select("payer_key", "norm").unique()
     cands = best_name_candidates(todo, names, query_id="payer_key", query_name="norm",
-                                 ref_id="party_id", ref_name="norm", min_score=PAYER_NAME_MIN,
-                                 limit=5, look_alikes=True)
+                                 ref_id="party_id", ref_name="norm",
+                                 min_score=PAYER_NAME_FLOOR, limit=5, look_alikes=True)
     cands = cands.group_by("payer_key", "party_id").agg(pl.col("name_score").max())
     ranked = cands.with_columns(pl.col("name_score").max().over("payer_key").alias("best"))
-    close = ranked.filter(pl.col("name_score") >= pl.col("best") - NAME_MARGIN)
+    close = ranked.filter((pl.col("best") >= PAYER_NAME_MIN)
+                          & (pl.col("name_score") >= pl.col("best") - PAYER_NAME_MARGIN))
     per_key = close.group_by("payer_key").agg(
         pl.col("party_id").sort().alias("candidate_party_ids"))
     pay = pay.join(per_key, on="payer_key", how="left").with_columns(

@@ -55,7 +55,11 @@ def test_exact_and_normalized() -> None:
 
 
 def test_ocr_letter_in_number() -> None:
-    assert _match({"p1": "F-2026-0O4217"}) == [("p1", "in_1", "normalized", 0.97)]
+    # OCR-like letters are read as digits at extraction, so the reading equals the number
+    assert _match({"p1": "F-2026-0O4217"}) == [("p1", "in_1", "exact", 1.0)]
+    # and a letter splitting the last group no longer cuts the reference in two
+    assert _match({"p1": "FACT F-2026-O04217 CMD PO-2026-257"}) == [
+        ("p1", "in_1", "exact", 1.0)]
 
 
 def test_rf_payload() -> None:

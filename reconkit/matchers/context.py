@@ -130,7 +130,10 @@ class MatchContext:
                          on="record_id", how="anti")
         blocked = match_references_in_blocks(
             rest.select("record_id", "party_id", *REF_TEXT_COLUMNS),
-            self.open_items.select(pl.col("record_id").alias("invoice_id"), "party_id", "number"),
+            # block: the payer's own documents and those of its parent and subsidiaries
+            self.open_items.select(pl.col("record_id").alias("invoice_id"), "party_id", "number")
+            .join(self.parties.groups(), on="party_id").drop("party_id")
+            .rename({"group_party_id": "party_id"}),
             id_col="record_id", block_col="party_id", text_cols=REF_TEXT_COLUMNS,
             doc_id_col="invoice_id", doc_ref_col="number").rename({"record_id": "payment_id"})
         return pl.concat([pairs, blocked.select(pairs.columns)]).sort("payment_id",

@@ -251,7 +251,8 @@ class CommitmentBilled:
 
     kind: ClassVar[str] = "commitment_billed"
     check: str = "exact"
-    max_index_bp: int = 1000
+    min_index_bp: int = 150
+    max_index_bp: int = 550
     renewal_after_months: int = 12
     period_only: bool = True
 
@@ -264,7 +265,7 @@ class CommitmentBilled:
         renewed = (pl.col("start_date").dt.offset_by(f"{self.renewal_after_months}mo")
                    <= pl.col("issue_date"))
         drift = (pl.col("auto_renew").fill_null(False) & renewed.fill_null(False)
-                 & (net > pl.col("committed_cents"))
+                 & (net * 10_000 >= pl.col("committed_cents") * (10_000 + self.min_index_bp))
                  & (net * 10_000 <= pl.col("committed_cents") * (10_000 + self.max_index_bp)))
         cond = {"exact": exact, "discount_not_applied": ~exact & undiscounted,
                 "renewal_drift": ~exact & ~undiscounted & drift,

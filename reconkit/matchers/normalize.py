@@ -65,8 +65,8 @@ def normalize_name(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.str.len_chars() > 0).then(s)
 
 
-def _ocr_digits(s: pl.Expr) -> pl.Expr:
-    """O -> 0 and I/L -> 1 where the letter touches a digit and no other letter (upper case)."""
+def ocr_digits(s: pl.Expr) -> pl.Expr:
+    """Upper-case text: O -> 0 and I/L -> 1 where the letter touches a digit and no other letter (upper case)."""
     for letters, digit in (("O", "0"), ("[IL]", "1")):
         s = s.str.replace_all(rf"(^|[^A-Z]){letters}([0-9])", f"${{1}}{digit}${{2}}")
         s = s.str.replace_all(rf"([0-9]){letters}([^A-Z]|$)", f"${{1}}{digit}${{2}}")
@@ -77,7 +77,7 @@ def compact_reference(expr: pl.Expr) -> pl.Expr:
     """A document number as typed, minus separators and OCR-like letters, zeros kept:
     `F-2026-0O4217` -> `F2026004217`. For edit-distance comparisons, where dropping leading
     zeros (as `reference_key` does) would turn a one-character typo into several edits."""
-    s = _ocr_digits(expr.cast(pl.String).str.to_uppercase())
+    s = ocr_digits(expr.cast(pl.String).str.to_uppercase())
     return s.str.replace_all(r"[^0-9A-Z]", "")
 
 
@@ -101,7 +101,7 @@ def reference_key(expr: pl.Expr) -> pl.Expr:
     sides of a comparison get the same key, so equality is kept. Empty keys are null.
     """
     s = expr.cast(pl.String).str.to_uppercase().str.strip_chars()
-    s = _ocr_digits(s)
+    s = ocr_digits(s)
     s = s.str.replace_all(r"(^|[^0-9])0+([0-9])", "${1}${2}")
     s = s.str.replace_all(r"[^0-9A-Z]", "")
     s = s.str.replace_all(r"(^|[A-Z])((?:19|20)[0-9]{2})0+([0-9])", "${1}${2}${3}")

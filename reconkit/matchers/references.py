@@ -14,7 +14,7 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 from stdnum import iso11649
 
-from reconkit.matchers.normalize import compact_reference, reference_key
+from reconkit.matchers.normalize import compact_reference, ocr_digits, reference_key
 
 # Token kinds (column `kind` of `extract_tokens`).
 REF: Final = "ref"                # letter-led reference such as F-2026-004217
@@ -100,12 +100,14 @@ def extract_tokens(
     parts = []
     for col_i, col in enumerate(text_cols):
         upper = pl.col(col).str.to_uppercase()
+        # OCR-like letters inside numbers (F-2026-O02805) would split a reference in two
+        read = ocr_digits(upper)
         for fam_i, (kind, pattern) in enumerate(families):
             parts.append(base.select(
                 "__row", id_col,
                 pl.lit(col_i, pl.Int32).alias("__col"), pl.lit(fam_i, pl.Int32).alias("__fam"),
                 pl.lit(col).alias("source_col"), pl.lit(kind).alias("kind"),
-                upper.str.extract_all(pattern).alias("token"),
+                (upper if kind == RF else read).str.extract_all(pattern).alias("token"),
             ).explode("token").filter(pl.col("token").is_not_null()))
     if not parts:
         return pl.DataFrame(schema=_token_schema(id_col, id_dtype))
