@@ -160,9 +160,15 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
                                           _key("erp", pl.col("aux_account")).alias("b")),
              "invoice_booked")
 
-    # 3. names, for records still alone
-    comp = parties.with_columns(pl.col("key").map_elements(uf.find, return_dtype=pl.String)
-                                .alias("root"))
+    # 3. names, for records still alone: first records of different systems carrying exactly
+    # the same normalised name (one per system), then a clear best match among the others
+    comp = _components(parties, uf)
+    alone = comp.filter((pl.len().over("root") == 1) & pl.col("norm").is_not_null())
+    same = alone.filter((pl.len().over("norm") > 1)
+                        & (pl.col("system").n_unique().over("norm") == pl.len().over("norm")))
+    link(same.select(pl.col("key").alias("a"), pl.col("key").min().over("norm").alias("b"))
+         .filter(pl.col("a") != pl.col("b")), "name")
+    comp = _components(parties, uf)
     unresolved_rows: list[dict[str, object]] = []
     alone = comp.filter(pl.len().over("root") == 1)
     if alone.height:
@@ -186,8 +192,7 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
                                         "candidate_roots": sorted(close["cand_root"].unique()),
                                         "detail": "name close to several clients"})
 
-    comp = parties.with_columns(pl.col("key").map_elements(uf.find, return_dtype=pl.String)
-                                .alias("root"))
+    comp = _components(parties, uf)
     party_ids = _party_ids(comp)
     members = comp.join(party_ids, on="root").select(
         "party_id", "system", pl.col("record_id").alias("source_id"), "name",
@@ -221,6 +226,12 @@ def _related(comp: pl.DataFrame, party_ids: pl.DataFrame) -> pl.DataFrame:
                                   on="parent_key")
     return pairs.filter(pl.col("party_id") != pl.col("related_party_id")).select(
         "party_id", "related_party_id").unique().sort("party_id", "related_party_id")
+
+
+def _components(parties: pl.DataFrame, uf: _UnionFind) -> pl.DataFrame:
+    roots = {k: uf.find(k) for k in parties["key"].to_list()}
+    return parties.with_columns(pl.col("key").replace_strict(roots, return_dtype=pl.String)
+                                .alias("root"))
 
 
 def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:

@@ -141,7 +141,7 @@ def _parse(model: type[BaseModel], raw: Any, f: Path, what: str) -> Any:
 
 
 def _check_references(catalog: Catalog) -> None:
-    from reconkit.matchers.base import matcher_kinds
+    from reconkit.matchers.base import build_matcher, matcher_kinds
 
     cats = catalog.category_ids()
     known = matcher_kinds()
@@ -152,6 +152,10 @@ def _check_references(catalog: Catalog) -> None:
         if r.matcher.kind not in known:
             raise ConfigError(f"rule {r.id!r}, field 'matcher.kind': unknown matcher "
                               f"{r.matcher.kind!r}", hint=f"known matchers: {', '.join(known)}")
+        try:
+            build_matcher(r.matcher.kind, r.matcher.params)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"rule {r.id!r}, field 'matcher.params': {exc}") from None
 
 
 def _default_folder() -> Path:

@@ -22,8 +22,10 @@ def aliases_taught(result: ReconResult, match_id: str,
     """Aliases that confirming `match_id` teaches (empty unless a new payer IBAN is seen).
 
     Only a payment->invoice match whose invoices belong to exactly one billing customer
-    teaches: an IBAN tied to two customers would merge them. `known` lists IBANs already
-    aliased.
+    teaches (an IBAN tied to two customers would merge them), and only when the payer is
+    unresolved or resolved to that same customer: a parent paying for its subsidiary is
+    recorded explicitly (`DecisionStore.record(..., teach=...)`), never learned silently.
+    `known` lists IBANs already aliased.
     """
     kind = result.matches.filter(pl.col("match_id") == match_id)["kind"]
     if kind.len() == 0 or kind[0] != "payment_invoice":
@@ -42,10 +44,19 @@ def aliases_taught(result: ReconResult, match_id: str,
                  ["party_record_id"].drop_nulls().unique().to_list())
     if len(ibans) != 1 or len(customers) != 1:
         return []
-    iban = ibans[0]
+    iban, customer = ibans[0], customers[0]
     if iban in set(known) | _party_ibans(result):
         return []
-    return [("bank", iban, "billing", customers[0])]
+    payer_party = _party_of(result, "bank", iban)
+    if payer_party is not None and payer_party != _party_of(result, "billing", customer):
+        return []  # another entity paid (parent, factor): aliasing it would misattribute
+    return [("bank", iban, "billing", customer)]
+
+
+def _party_of(result: ReconResult, system: str, source_id: str) -> str | None:
+    hit = result.parties.filter((pl.col("system") == system)
+                                & (pl.col("source_id") == source_id))["party_id"]
+    return hit[0] if hit.len() else None
 
 
 def _party_ibans(result: ReconResult) -> set[str]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import polars as pl
 
@@ -72,7 +72,7 @@ def utc_now() -> datetime:
 def _iso(at: datetime | str) -> str:
     """ISO 8601 UTC with a `Z`, to the second: sortable as text."""
     if isinstance(at, str):
-        at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        at = datetime.fromisoformat(at)
     if at.tzinfo is None:
         raise ValueError("decision timestamps must be timezone-aware (UTC)")
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -117,7 +117,7 @@ class DecisionStore:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> DecisionStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

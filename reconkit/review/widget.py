@@ -217,9 +217,9 @@ def render_context(ctx: dict[str, Any]) -> str:
     """HTML of an exception's context: what it is, what to do, the client, the evidence."""
     exc, cat = ctx["exception"], ctx["category"]
     parts = [
-        f"<h4>{html.escape(cat.get('title', exc['category']))}: "
-        f"{html.escape(exc['label'] or exc['record_id'])} "
-        f"({html.escape(_money(exc['amount_cents'], exc['currency']))})</h4>",
+        (f"<h4>{html.escape(cat.get('title', exc['category']))}: "
+         f"{html.escape(exc['label'] or exc['record_id'])} "
+         f"({html.escape(_money(exc['amount_cents'], exc['currency']))})</h4>"),
         f"<p>{html.escape(exc['detail'] or '')}</p>",
         f"<p><b>What to do:</b> {html.escape(cat.get('what_to_do', ''))}</p>",
         f"<p><b>Client:</b> {html.escape(exc['party_names'] or 'not resolved')}</p>",
