@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
 class ReconkitError(Exception):
     """Base error: a plain-language message plus where it happened and what to do."""
 
-    message: str
-    source_file: str | None = None
-    row: int | None = None
-    column: str | None = None
-    hint: str | None = None
+    def __init__(self, message: str, source_file: str | None = None, row: int | None = None,
+                 column: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source_file = source_file
+        self.row = row
+        self.column = column
+        self.hint = hint
 
     def __str__(self) -> str:
         where = []
