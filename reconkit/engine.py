@@ -100,10 +100,22 @@ def load_sources(config: RunConfig, progress: Progress | None = None) -> LoadRes
 
 def run(config: RunConfig, out_dir: Path | None = None, *,
         progress: Progress | None = None, aliases: pl.DataFrame | None = None) -> ReconResult:
-    """Load, validate, match and (when `out_dir` is given) write the result contract."""
+    """Load, validate, match and (when `out_dir` is given) write the result contract.
+
+    With a decisions store in the config, its remembered aliases (IBAN -> client, ...) feed
+    party resolution and its confirmed/rejected decisions are applied to the result.
+    """
     loaded = load_sources(config, progress)
-    result = Reconciliation.from_config(config).match(loaded, aliases=aliases,
-                                                      progress=progress)
+    rec = Reconciliation.from_config(config)
+    if config.store is not None:
+        from reconkit.review.store import DecisionStore
+
+        with DecisionStore(config.store) as store:
+            if aliases is None:
+                aliases = store.aliases()
+            result = store.apply(rec.match(loaded, aliases=aliases, progress=progress))
+    else:
+        result = rec.match(loaded, aliases=aliases, progress=progress)
     if out_dir is not None:
         result.write(out_dir)
     return result
