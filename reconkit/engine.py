@@ -117,7 +117,10 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
     else:
         result = rec.match(loaded, aliases=aliases, progress=progress)
     if out_dir is not None:
+        from reconkit.export.lettering import write_lettering
+
         result.write(out_dir)
+        write_lettering(result, Path(out_dir) / "lettering.csv")
     return result
 
 
