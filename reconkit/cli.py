@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +17,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Reconcile CRM, billing, ERP ledger and bank statements.")
 catalog_app = typer.Typer(no_args_is_help=True, help="Inspect and validate rule catalogs.")
 app.add_typer(catalog_app, name="catalog")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "data_samples" / "sample"
@@ -25,6 +26,16 @@ SAMPLE_DIR = REPO_ROOT / "data_samples" / "sample"
 def _fail(exc: ReconkitError) -> None:
     console.print(f"[bold red]reconkit:[/] {exc}")
     raise typer.Exit(code=2)
+
+
+def _crash(exc: Exception) -> None:
+    """An unexpected error (a bug, not bad data): one readable line, details on demand."""
+    if os.environ.get("RECONKIT_DEBUG"):
+        raise exc
+    console.print(f"[bold red]reconkit: internal error:[/] {type(exc).__name__}: {exc}\n"
+                  "  This is a bug in reconkit, not in your data. Re-run with RECONKIT_DEBUG=1 "
+                  "for the full traceback and report it.")
+    raise typer.Exit(code=3)
 
 
 def _run(config_path: Path, out: Path, quiet: bool) -> dict[str, object]:
@@ -61,6 +72,9 @@ def run_cmd(
     except ReconkitError as exc:
         _fail(exc)
         return
+    except Exception as exc:  # noqa: BLE001 - last resort: never a raw traceback
+        _crash(exc)
+        return
     if json_summary:
         typer.echo(json.dumps(summary, indent=2, sort_keys=True))
 
@@ -81,6 +95,8 @@ def demo_cmd(
         _run(config, out, quiet=False)
     except ReconkitError as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - last resort: never a raw traceback
+        _crash(exc)
 
 
 @app.command("loaders")
