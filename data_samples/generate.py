@@ -1,7 +1,8 @@
 """Generate a deterministic sample month: native source files, canonical tables, ground truth.
 
     python -m data_samples.generate --out DIR --clients N --seed S --month YYYY-MM
-                                    [--history-months 2] [--no-native]
+                                    [--history-months 2] [--no-native] [--volume bench]
+                                    [--orders-per-client F] [--scenarios-per-100 K]
 
 The world (`model`) gets its exceptions and decoys (`scenarios`); this module then derives the
 ERP ledger (sales and bank journals, lettering), the bank statement of the month, the canonical
@@ -22,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from data_samples import model, native_writers, scenarios
-from data_samples.model import Payment, World
+from data_samples.model import VOLUMES, Payment, Volume, World
 from reconkit.schemas import COLUMNS
 
 CURRENCY = "EUR"
@@ -34,9 +35,10 @@ FILES = {"account": "Account.csv", "contract": "Contract.csv", "opportunity": "O
 
 
 # =========================================================================== world
-def build(n_clients: int, seed: int, month: date, history_months: int = 2) -> World:
+def build(n_clients: int, seed: int, month: date, history_months: int = 2,
+          volume: Volume = Volume()) -> World:
     """The complete world: ordinary business plus every scenario, documents numbered."""
-    world = model.build_world(n_clients, seed, month, history_months)
+    world = model.build_world(n_clients, seed, month, history_months, volume)
     scenarios.inject_invoice_scenarios(world)
     model.number_documents(world)
     model.plan_payments(world)
@@ -437,9 +439,9 @@ def truth_tables(world: World, entries: list[BankEntry], ledger: Ledger,
 
 # =========================================================================== output
 def generate(out: Path, n_clients: int, seed: int, month: date, history_months: int = 2,
-             native: bool = True) -> dict[str, Any]:
+             native: bool = True, volume: Volume = Volume()) -> dict[str, Any]:
     """Build the world and write canonical/, truth/ and (unless native=False) native/."""
-    world = build(n_clients, seed, month, history_months)
+    world = build(n_clients, seed, month, history_months, volume)
     entries = bank_entries(world)
     ledger = build_ledger(world, entries)
     fec = fec_frame(world, ledger)
@@ -461,6 +463,9 @@ def generate(out: Path, n_clients: int, seed: int, month: date, history_months: 
         native_writers.write_all(world, month_entries(world, entries), fec, out / "native",
                                  fec_name(world))
     summary = _summary(world, tables, truth, fec, n_clients, seed, history_months)
+    if volume != Volume():
+        summary["arguments"]["volume"] = {"orders_per_client": volume.orders_per_client,
+                                          "scenarios_per_100": volume.scenarios_per_100}
     (out / "truth" / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True)
                                                 + "\n", encoding="utf-8")
     return summary
@@ -495,6 +500,18 @@ def _month(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a month: {text!r} (expected YYYY-MM)") from None
 
 
+def _volume(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Volume:
+    """The preset, with the explicit --orders-per-client / --scenarios-per-100 on top."""
+    preset = VOLUMES[args.volume]
+    orders = preset.orders_per_client if args.orders_per_client is None \
+        else args.orders_per_client
+    per_100 = preset.scenarios_per_100 if args.scenarios_per_100 is None \
+        else args.scenarios_per_100
+    if orders < 0 or per_100 < 1:
+        parser.error("--orders-per-client must be >= 0 and --scenarios-per-100 >= 1")
+    return Volume(orders_per_client=orders, scenarios_per_100=per_100)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_samples.generate",
                                      description=__doc__.splitlines()[0])
@@ -504,10 +521,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--month", type=_month, required=True)
     parser.add_argument("--history-months", type=int, default=2)
     parser.add_argument("--no-native", action="store_true")
+    parser.add_argument("--volume", choices=sorted(VOLUMES), default="default",
+                        help="bench: ~3.3 invoices and bank payments per client in the month")
+    parser.add_argument("--orders-per-client", type=float, default=None,
+                        help="extra one-off orders per client, due and paid in the month")
+    parser.add_argument("--scenarios-per-100", type=int, default=None,
+                        help="instances of each exception per 100 clients")
     args = parser.parse_args(argv)
+    volume = _volume(parser, args)
     try:
         summary = generate(args.out, args.clients, args.seed, args.month, args.history_months,
-                           native=not args.no_native)
+                           native=not args.no_native, volume=volume)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -458,21 +458,40 @@ ROLES_PER_K = (
 SINGLE_ROLES = ("two_entity",)
 
 
-def scenario_count(n_clients: int) -> int:
-    """How many independent instances of each exception: max(3, N // 100)."""
-    return max(3, n_clients // 100)
+@dataclass(frozen=True)
+class Volume:
+    """How busy the month is, beyond the default world (which is `Volume()`).
+
+    `orders_per_client`: extra one-off won opportunities per client (mean; the fraction is
+    drawn), each invoiced once and timed by the client's payment habit so that it falls due
+    and is paid in the reconciled month: one more invoice and about one more bank payment.
+    `scenarios_per_100`: instances of each exception per 100 clients, so exceptions and
+    decoys stay in proportion when payments multiply.
+    """
+
+    orders_per_client: float = 0.0
+    scenarios_per_100: int = 1
+
+
+VOLUMES = {"default": Volume(), "bench": Volume(orders_per_client=2.5, scenarios_per_100=3)}
+
+
+def scenario_count(n_clients: int, per_100: int = 1) -> int:
+    """How many independent instances of each exception: max(3, N * per_100 // 100)."""
+    return max(3, n_clients * per_100 // 100)
 
 
 def min_clients(k: int) -> int:
     return (len(ROLES_PER_K) * k + len(SINGLE_ROLES)) * 4 // 3
 
 
-def build_world(n_clients: int, seed: int, month: date, history_months: int) -> World:
+def build_world(n_clients: int, seed: int, month: date, history_months: int,
+                volume: Volume = Volume()) -> World:
     """Clients, CRM commitments and invoices of the window; no payments yet."""
     rng = random.Random(seed)
     ids = Ids(rng)
     names = Names(rng)
-    k = scenario_count(n_clients)
+    k = scenario_count(n_clients, volume.scenarios_per_100)
     if n_clients < min_clients(k):
         raise ValueError(f"--clients must be at least {min_clients(k)} to hold every scenario")
     company_siren = ids.siren()
@@ -484,6 +503,8 @@ def build_world(n_clients: int, seed: int, month: date, history_months: int) -> 
     rng.shuffle(roles)
     _make_clients(world, roles, rng, ids, names)
     _make_commitments(world, rng, ids)
+    if volume.orders_per_client > 0:
+        _make_extra_orders(world, rng, ids, volume.orders_per_client)
     _make_invoices(world, rng, ids)
     world._ids = ids  # type: ignore[attr-defined]
     world._rng = rng  # type: ignore[attr-defined]
@@ -646,6 +667,31 @@ def _make_commitments(world: World, rng: random.Random, ids: Ids) -> None:
                 stage=rng.choice(("Closed Lost", "Negotiation/Review", "Proposal/Price Quote")),
                 is_won=False, amount=draw_amount(rng, "one_off"),
                 close_date=month_end(m) + timedelta(days=rng.randrange(-40, 60))))
+
+
+# Typical days from issue to payment, per payment habit (SDD: issue + 7, then the 5th/20th).
+TYPICAL_DELAY = {"sdd": 12, "prompt": 10, "normal": 28, "late": 48}
+
+
+def _make_extra_orders(world: World, rng: random.Random, ids: Ids, per_client: float) -> None:
+    """Extra one-off won opportunities, issued so that they fall due and are paid in the month.
+
+    Each client (except the `same_amount` decoys, whose one-off invoices are the decoy) gets
+    `per_client` of them on average; the issue date is a day of the month minus the client's
+    typical payment delay, so the ordinary payment plan pays most of them in the month.
+    """
+    whole, frac = int(per_client), per_client - int(per_client)
+    first, days = world.first_month, (world.month_end - world.month).days + 1
+    for c in world.clients:
+        if c.role == "same_amount":
+            continue
+        for _ in range(whole + (1 if rng.random() < frac else 0)):
+            target = world.month + timedelta(days=rng.randrange(days))
+            close = max(first, target - timedelta(days=TYPICAL_DELAY[c.payer] + 2))
+            world.opportunities.append(Opportunity(
+                record_id=ids.sf("006"), client_id=c.client_id, account_id=c.crm_ids[0],
+                name=f"{c.base_name} - {rng.choice(OPP_PROJECTS)}", stage="Closed Won",
+                is_won=True, amount=draw_amount(rng, "one_off"), close_date=close))
 
 
 def freq_label(freq: str) -> str:

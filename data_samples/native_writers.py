@@ -221,7 +221,9 @@ def credit_note_objects(world: World) -> list[dict[str, Any]]:
 
 def _write_list(path: Path, url: str, data: list[dict[str, Any]]) -> None:
     body = {"object": "list", "url": url, "has_more": False, "data": data}
-    path.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="\n") as fh:  # streamed: no whole-file str
+        json.dump(body, fh, ensure_ascii=False, indent=1)
+        fh.write("\n")
 
 
 # =========================================================================== camt.053

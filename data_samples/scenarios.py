@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 
 from data_samples.model import (
@@ -86,12 +87,13 @@ def inject_invoice_scenarios(world: World) -> None:
     contract_of = {ct.client_id: ct for ct in world.contracts if ct.status == "Activated"}
     m = world.month
 
+    unbilled: set[str] = set()
     for c in _by_role(world, "unbilled"):
-        inv = _of_month(invs[c.client_id], m)
-        world.invoices.remove(inv)
+        unbilled.add(_of_month(invs[c.client_id], m).record_id)
         ct = contract_of[c.client_id]
         world.exceptions.append(("unbilled_commitment", "crm", ct.record_id,
                                  f"contract {ct.number} active, no invoice for {m:%Y-%m}"))
+    world.invoices = [i for i in world.invoices if i.record_id not in unbilled]
 
     for c in _by_role(world, "without_commitment"):
         issue = business_day(m.replace(day=rng.randrange(2, 20)))
@@ -257,10 +259,10 @@ def inject_payment_scenarios(world: World) -> None:
         unpay(inv)
         first = add(make_payment(world, rng, c, [inv], _day_in_month(world, rng, 1, 15)))
         world.next_pid += 1
-        second = add(Payment(**{**first.__dict__, "pid": world.next_pid,
-                                "date": business_day(first.date + timedelta(
-                                    days=rng.randrange(3, 10)), not_after=world.month_end),
-                                "allocations": [], "scenario": "duplicate_payment"}))
+        second = add(replace(first, pid=world.next_pid,
+                             date=business_day(first.date + timedelta(days=rng.randrange(3, 10)),
+                                               not_after=world.month_end),
+                             allocations=[], scenario="duplicate_payment"))
         _exc(world, "duplicate_payment", second, f"second payment of {inv.number}")
 
     for c in _by_role(world, "fee"):

@@ -15,7 +15,7 @@ from stdnum import iban, iso11649
 from stdnum.fr import siren
 
 from data_samples import generate
-from data_samples.model import rf_reference, tax_of
+from data_samples.model import VOLUMES, rf_reference, tax_of
 from reconkit.ids import is_sf_id
 from reconkit.schemas import COLUMNS
 
@@ -240,3 +240,49 @@ def test_canonical_payments_equal_the_camt_loader(sample: Path) -> None:
 def test_too_few_clients_is_refused(tmp_path: Path) -> None:
     assert generate.main(["--out", str(tmp_path), "--clients", "20", "--seed", "1",
                           "--month", "2026-10"]) == 2
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gen_bench")
+    generate.generate(out, 300, 7, date(2026, 10, 1), native=False,
+                      volume=VOLUMES["bench"])
+    return out
+
+
+def test_bench_volume_multiplies_invoices_and_payments(bench: Path, sample: Path) -> None:
+    summary = json.loads((bench / "truth" / "summary.json").read_text())
+    assert summary["arguments"]["volume"] == {"orders_per_client": 2.5, "scenarios_per_100": 3}
+    assert summary["canonical_rows"] == {"commitments": 1372, "invoices": 1647,
+                                         "ledger_lines": 2429, "parties": 901,
+                                         "payments": 917}
+    assert summary["fec_lines"] == 6428
+    assert summary["exceptions"] == {c: 9 for c in CATEGORIES}
+    default = json.loads((sample / "truth" / "summary.json").read_text())
+    assert "volume" not in default["arguments"]
+    assert default["canonical_rows"]["payments"] == 289
+
+
+def test_bench_volume_keeps_the_scenario_mix(bench: Path) -> None:
+    pay = _csv(bench, "canonical/payments.csv")
+    with_ref = pay["remittance"].fill_null("").str.contains(r"(?i)f-?2026|RF\d") \
+        | pay["structured_ref"].is_not_null() \
+        | pay["end_to_end_id"].fill_null("").str.starts_with("F-")
+    assert 0.9 < with_ref.mean() < 0.97
+    bank_exc = _csv(bench, "truth/exceptions.csv").filter(pl.col("system") == "bank")
+    assert 0.06 < bank_exc.height / pay.height < 0.12
+    links = _csv(bench, "truth/links.csv")
+    invoices = _csv(bench, "canonical/invoices.csv").filter(pl.col("doc_type") == "invoice")
+    committed = set(links.filter(pl.col("kind") == "invoice_commitment")["left_id"])
+    without = set(_csv(bench, "truth/exceptions.csv").filter(
+        pl.col("category") == "invoice_without_commitment")["record_id"])
+    assert set(invoices["record_id"]) == committed | without
+
+
+def test_volume_options_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exc:
+        generate.main(["--out", str(tmp_path), "--clients", "300", "--seed", "1",
+                       "--month", "2026-10", "--orders-per-client", "-1"])
+    assert exc.value.code == 2
+    assert generate.main(["--out", str(tmp_path), "--clients", "300", "--seed", "1",
+                          "--month", "2026-10", "--scenarios-per-100", "12"]) == 2
