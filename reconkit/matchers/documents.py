@@ -504,7 +504,10 @@ class PartyResolved:
             _item_dyn(pl.col("system"), pl.col("source_id"),
                       pl.when(pl.col("system") == "bank").then(pl.lit("payer"))
                       .otherwise(pl.lit("party"))).sort_by("system", "source_id").alias("items"),
-            pl.col("evidence").is_in(_STRONG).all().alias("all_strong"),
+            # how referential records were tied decides; a bank payer recognised by name is
+            # weighed where it matters, in the payment rules
+            (pl.col("evidence").is_in(_STRONG) | (pl.col("system") == "bank")).all()
+            .alias("all_strong"),
             pl.col("evidence").unique().sort().alias("how"),
             pl.col("name").sort_by("system", "source_id").first().alias("name"),
             pl.col("system").n_unique().alias("n_sys"),
