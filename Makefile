@@ -35,7 +35,8 @@ bench-speed: $(STAMP)
 	$(BIN)/python benchmarks/speed.py
 
 bench-loaders: $(STAMP)
-	$(BIN)/python benchmarks/loaders.py
+	$(BIN)/python benchmarks/bench_fec.py
+	$(BIN)/python benchmarks/bench_camt053.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconkit tests data_samples benchmarks
