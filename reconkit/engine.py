@@ -11,7 +11,7 @@ Every record ends in a match, an exception or quarantine; a final sweep guarante
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,7 +26,7 @@ from reconkit.loaders.base import LoadResult, get_loader, merge_loaded
 from reconkit.matchers.base import build_matcher
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.parties import PartyMap, resolve_parties
-from reconkit.result import CONTRACT, ReconResult, conform, stable_id
+from reconkit.result import CONTRACT, ReconResult, conform, stable_id_expr
 
 LINK_ORDER = ("party", "credit_note_invoice", "invoice_ledger", "invoice_commitment",
               "payment_invoice", "payment_ledger", "ledger_lettering")
@@ -63,10 +63,9 @@ class Reconciliation:
                            period_end=self.period_end, currency=self.currency)
         state = AllocationState()
         opens = ctx.open_items
-        state.init_records("billing", opens["record_id"].to_list(),
-                           opens["open_cents"].to_list())
+        state.init_records("billing", opens["record_id"], opens["open_cents"])
         pays = ctx.payments.filter(pl.col("amount_cents") > 0)
-        state.init_records("bank", pays["record_id"].to_list(), pays["amount_cents"].to_list())
+        state.init_records("bank", pays["record_id"], pays["amount_cents"])
         decisions = _Decisions()
         for link in LINK_ORDER:
             for rule in self.catalog.for_link(link):
@@ -76,7 +75,7 @@ class Reconciliation:
                 preset = getattr(matcher, "preset_status", None)
                 decisions.decide(rule, cands, state, preset)
         decisions.sweep(tables, parties)
-        return decisions.result(tables, parties, loaded)
+        return decisions.result(parties, loaded)
 
 
 def load_sources(config: RunConfig, progress: Progress | None = None) -> LoadResult:
@@ -125,100 +124,106 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
 
 
 class _Decisions:
-    """Accumulates matches, items and exceptions while rules decide anchors."""
+    """Accumulates matches, items and exceptions while rules decide anchors (vectorised)."""
 
     def __init__(self) -> None:
-        self.matches: list[dict[str, Any]] = []
-        self.items: list[dict[str, Any]] = []
-        self.exceptions: list[dict[str, Any]] = []
-        self.accounted: set[tuple[str, str]] = set()
+        self.matches: list[pl.DataFrame] = []
+        self.items: list[pl.DataFrame] = []
+        self.exceptions: list[pl.DataFrame] = []
 
     def decide(self, rule: Rule, cands: pl.DataFrame, state: AllocationState,
                preset: str | None) -> None:
-        if cands.height == 0:
-            return
         link = rule.link
-        cands = cands.sort(["anchor_system", "anchor_id", "score", "evidence"],
-                           descending=[False, False, True, False])
-        for (anchor_system, anchor_id), group in _groups(cands):
-            if state.is_decided(link, anchor_system, anchor_id):
-                continue
-            best = group[0]
-            if not best["items"]:
-                self._exception(rule, anchor_system, anchor_id, best["explanation"], [])
-                state.decide(link, anchor_system, anchor_id)
-                continue
-            close = [c for c in group if c["score"] >= best["score"] - rule.ambiguity_margin]
-            if len(close) > 1:
-                ids = [self._match(rule, c, "review", alternative=True) for c in close]
-                self._exception(rule, anchor_system, anchor_id,
-                                f"{len(close)} alternatives: {best['explanation']}", ids)
-                state.decide(link, anchor_system, anchor_id)
-                continue
-            if link in CONSUMING_LINKS and not _fits(best["items"], state):
-                continue
-            status = preset or ("auto" if rule.auto_approve is not None
-                                and best["score"] >= rule.auto_approve else "review")
-            mid = self._match(rule, best, status)
-            if link in CONSUMING_LINKS:
-                for it in best["items"]:
-                    if it["role"] in CONSUMING_ROLES and it["amount_cents"]:
-                        state.consume(it["system"], it["record_id"], it["amount_cents"],
-                                      anchor_id)
-            state.decide(link, anchor_system, anchor_id)
-            for it in best["items"]:
-                state.cover(link, it["system"], it["record_id"])
-            self._exception(rule, anchor_system, anchor_id, best["explanation"], [mid])
-
-    def _match(self, rule: Rule, cand: dict[str, Any], status: str, *,
-               alternative: bool = False) -> str:
-        items = sorted(cand["items"], key=lambda i: (i["system"], i["record_id"], i["role"]))
-        key = [rule.link] + [f"{i['system']}:{i['record_id']}:{i['role']}" for i in items]
-        mid = stable_id("M", *key)
-        self.matches.append({"match_id": mid, "kind": rule.link, "rule_id": rule.id,
-                             "status": status, "score": cand["score"],
-                             "explanation": cand["explanation"], "evidence": cand["evidence"],
-                             "alternative": alternative})
-        for i in items:
-            self.items.append({"match_id": mid, **i})
-            self.accounted.add((i["system"], i["record_id"]))
-        return mid
-
-    def _exception(self, rule: Rule, system: str, record_id: str, detail: str,
-                   match_ids: list[str]) -> None:
-        if not rule.exception_category:
+        done = state.decided_frame(link, anchors_only=True).rename(
+            {"system": "anchor_system", "record_id": "anchor_id"})
+        c = cands.join(done, on=["anchor_system", "anchor_id"], how="anti")
+        if c.height == 0:
             return
-        self._raise(rule.exception_category, system, record_id, detail, match_ids)
+        c = c.sort(["anchor_system", "anchor_id", "score", "evidence"],
+                   descending=[False, False, True, False])
+        empty = c.filter(pl.col("items").list.len() == 0).unique(
+            subset=["anchor_system", "anchor_id"], keep="first", maintain_order=True)
+        self._raise(rule, empty, pl.lit(""))
+        c = c.filter(pl.col("items").list.len() > 0).join(
+            empty.select("anchor_system", "anchor_id"), on=["anchor_system", "anchor_id"],
+            how="anti")
+        close = c.filter(pl.col("score") >= pl.col("score").max().over(
+            "anchor_system", "anchor_id") - rule.ambiguity_margin)
+        close = _with_match_ids(close, link).unique(subset=["anchor_system", "anchor_id",
+                                                            "match_id"], maintain_order=True)
+        n = pl.len().over("anchor_system", "anchor_id")
+        ambiguous = close.filter(n > 1)
+        single = close.filter(n == 1)
+        if link in CONSUMING_LINKS:
+            single = _within_capacity(single, state)
+        status = pl.lit(preset) if preset else (
+            pl.when(pl.col("score") >= rule.auto_approve).then(pl.lit("auto"))
+            .otherwise(pl.lit("review")) if rule.auto_approve is not None else pl.lit("review"))
+        self._keep(rule, single.with_columns(status.alias("status"),
+                                             pl.lit(False).alias("alternative")))
+        self._keep(rule, ambiguous.with_columns(pl.lit("review").alias("status"),
+                                                pl.lit(True).alias("alternative")))
+        alt = ambiguous.group_by("anchor_system", "anchor_id", maintain_order=True).agg(
+            pl.col("match_id"), pl.col("explanation").first(), pl.len().alias("n"))
+        self._raise(rule, alt, pl.format("{} alternatives: ", pl.col("n")))
+        one = single.with_columns(pl.concat_list("match_id").alias("match_id"))
+        self._raise(rule, one, pl.lit(""))
+        decided = pl.concat([empty.select("anchor_system", "anchor_id"),
+                             ambiguous.select("anchor_system", "anchor_id"),
+                             single.select("anchor_system", "anchor_id")])
+        state.decide(link, decided.rename({"anchor_system": "system",
+                                           "anchor_id": "record_id"}))
+        items = single.select("anchor_id", "items").explode("items").unnest("items")
+        state.cover(link, items)
+        if link in CONSUMING_LINKS:
+            used = items.filter(pl.col("role").is_in(list(CONSUMING_ROLES))
+                                & pl.col("amount_cents").is_not_null()
+                                & (pl.col("amount_cents") != 0))
+            state.consume(used.select("system", "record_id", "amount_cents",
+                                      pl.col("anchor_id").alias("by")))
 
-    def _raise(self, category: str, system: str, record_id: str, detail: str,
-               match_ids: Iterable[str]) -> None:
-        self.exceptions.append({
-            "exception_id": stable_id("E", category, system, record_id),
-            "category": category, "system": system, "record_id": record_id,
-            "detail": detail, "candidate_match_ids": ";".join(sorted(set(match_ids))),
-        })
-        self.accounted.add((system, record_id))
+    def _keep(self, rule: Rule, df: pl.DataFrame) -> None:
+        if df.height == 0:
+            return
+        self.matches.append(df.select(
+            "match_id", pl.lit(rule.link).alias("kind"), pl.lit(rule.id).alias("rule_id"),
+            "status", "score", "explanation", "evidence", "alternative"))
+        self.items.append(df.select("match_id", "items").explode("items").unnest("items"))
+
+    def _raise(self, rule: Rule, df: pl.DataFrame, prefix: pl.Expr) -> None:
+        """Exceptions of the rule's category for these anchors (with their candidate ids)."""
+        if not rule.exception_category or df.height == 0:
+            return
+        ids = (pl.col("match_id").list.sort().list.join(";") if "match_id" in df.columns
+               else pl.lit(""))
+        self.exceptions.append(_exceptions(
+            df.select(pl.col("anchor_system").alias("system"),
+                      pl.col("anchor_id").alias("record_id"),
+                      (prefix + pl.col("explanation")).alias("detail"),
+                      ids.alias("candidate_match_ids")), rule.exception_category))
 
     def sweep(self, tables: dict[str, pl.DataFrame], parties: PartyMap) -> None:
         """Safety net: any record neither matched nor in an exception is reported."""
-        for table, system in TABLE_SYSTEMS.items():
-            if table not in tables:
-                continue
-            for rid in tables[table]["record_id"].to_list():
-                if (system, rid) not in self.accounted:
-                    self._raise("unaccounted_record", system, rid,
-                                f"no rule of the catalog explained this {table[:-1]}", [])
-        for system, rid in parties.members.select("system", "source_id").iter_rows():
-            if (system, rid) not in self.accounted:
-                self._raise("unaccounted_record", system, rid,
-                            "no rule of the catalog resolved this party record", [])
+        seen = pl.concat([f.select("system", "record_id") for f in self.items + self.exceptions]
+                         or [pl.DataFrame(schema={"system": pl.String,
+                                                  "record_id": pl.String})]).unique()
+        records = [tables[t].select(pl.lit(s).alias("system"), "record_id",
+                                    pl.lit(f"no rule of the catalog explained this {t[:-1]}")
+                                    .alias("detail"))
+                   for t, s in TABLE_SYSTEMS.items() if t in tables]
+        records.append(parties.members.select(
+            "system", pl.col("source_id").alias("record_id"),
+            pl.lit("no rule of the catalog resolved this party record").alias("detail")))
+        lost = pl.concat(records).join(seen, on=["system", "record_id"], how="anti")
+        if lost.height:
+            self.exceptions.append(_exceptions(lost.with_columns(
+                pl.lit("").alias("candidate_match_ids")), "unaccounted_record"))
 
-    def result(self, tables: dict[str, pl.DataFrame], parties: PartyMap,
-               loaded: LoadResult) -> ReconResult:
-        matches = _frame(self.matches, CONTRACT["matches"]).unique(
+    def result(self, parties: PartyMap, loaded: LoadResult) -> ReconResult:
+        matches = _concat(self.matches, CONTRACT["matches"]).unique(
             subset=["match_id"], keep="first", maintain_order=True)
-        items = _frame(self.items, CONTRACT["match_items"]).unique(maintain_order=True)
-        exceptions = _frame(self.exceptions, CONTRACT["exceptions"]).unique(
+        items = _concat(self.items, CONTRACT["match_items"]).unique(maintain_order=True)
+        exceptions = _concat(self.exceptions, CONTRACT["exceptions"]).unique(
             subset=["exception_id"], keep="first", maintain_order=True)
         party_table = parties.members.select("party_id", "system", "source_id", "name")
         return ReconResult(
@@ -227,33 +232,41 @@ class _Decisions:
             exceptions=conform("exceptions", exceptions),
             parties=conform("parties", party_table),
             quarantine=conform("quarantine", loaded.quarantine),
-            inputs=tables, load_report=loaded.report_frame(), warnings=loaded.warnings,
+            inputs=loaded.tables, load_report=loaded.report_frame(), warnings=loaded.warnings,
         )
 
 
-def _fits(items: list[dict[str, Any]], state: AllocationState) -> bool:
-    """Every consuming item still has the amount it would take."""
-    for it in items:
-        if it["role"] in CONSUMING_ROLES and it["amount_cents"]:
-            left = state.left(it["system"], it["record_id"])
-            if left is not None and left < abs(it["amount_cents"]):
-                return False
-    return True
+def _with_match_ids(df: pl.DataFrame, link: str) -> pl.DataFrame:
+    """Stable match ids: a hash of the link kind and the sorted items (never run order)."""
+    key = df["items"].list.eval(pl.concat_str([
+        pl.element().struct.field("system"), pl.element().struct.field("record_id"),
+        pl.element().struct.field("role")], separator=":")).list.sort().list.join("\x1f")
+    return df.with_columns(stable_id_expr("M", [pl.lit(link), key]).alias("match_id"))
 
 
-def _groups(cands: pl.DataFrame) -> Iterable[tuple[tuple[str, str], list[dict[str, Any]]]]:
-    rows = cands.to_dicts()
-    i = 0
-    while i < len(rows):
-        key = (rows[i]["anchor_system"], rows[i]["anchor_id"])
-        j = i
-        while j < len(rows) and (rows[j]["anchor_system"], rows[j]["anchor_id"]) == key:
-            j += 1
-        yield key, rows[i:j]
-        i = j
+def _within_capacity(cands: pl.DataFrame, state: AllocationState) -> pl.DataFrame:
+    """Keep candidates whose consuming items still have the amounts they take; when several
+    compete for a record, the best score (then the smallest anchor id) is served first."""
+    if cands.height == 0:
+        return cands
+    ranked = cands.sort(["score", "anchor_id"], descending=[True, False]).with_row_index("__i")
+    need = ranked.select("__i", "items").explode("items").unnest("items").filter(
+        pl.col("role").is_in(list(CONSUMING_ROLES)) & pl.col("amount_cents").is_not_null()
+        & (pl.col("amount_cents") != 0))
+    need = need.join(state.remaining, on=["system", "record_id"], how="left").sort("__i")
+    need = need.with_columns(pl.col("amount_cents").abs().cum_sum().over("system", "record_id")
+                             .alias("__cum"))
+    bad = need.filter(pl.col("remaining_cents").is_not_null()
+                      & (pl.col("__cum") > pl.col("remaining_cents"))).select("__i").unique()
+    return ranked.join(bad, on="__i", how="anti").drop("__i").sort("anchor_system", "anchor_id")
 
 
-def _frame(rows: list[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    if not rows:
-        return pl.DataFrame(schema=schema)
-    return pl.DataFrame(rows, schema=schema)
+def _exceptions(df: pl.DataFrame, category: str) -> pl.DataFrame:
+    return df.with_columns(pl.lit(category).alias("category")).with_columns(
+        stable_id_expr("E", [pl.col("category"), pl.col("system"), pl.col("record_id")])
+        .alias("exception_id")).select(list(CONTRACT["exceptions"]))
+
+
+def _concat(frames: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    frames = [f.select(list(schema)).cast(schema) for f in frames if f.height]  # type: ignore[arg-type]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)

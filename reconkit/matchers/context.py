@@ -148,54 +148,68 @@ class MatchContext:
                                                                                  "norm")
 
 
+_KEYS = {"system": pl.String, "record_id": pl.String}
+
+
+def _keys(df: pl.DataFrame | None = None) -> pl.DataFrame:
+    return pl.DataFrame(schema=_KEYS) if df is None else df.select(list(_KEYS)).cast(_KEYS)
+
+
 @dataclass
 class AllocationState:
-    """What each record still has to give, and which anchors are decided per link kind."""
+    """What each record still has to give, and which records are decided per link kind.
 
-    remaining: dict[tuple[str, str], int] = field(default_factory=dict)
-    decided: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-    covered: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-    consumed_by: dict[tuple[str, str], str] = field(default_factory=dict)
+    Kept as polars frames so that rules filter and update it with joins, not Python loops:
+    `remaining` (system, record_id, remaining_cents), per link the `decided` anchors and the
+    `covered` records (inside a match of that link), and who used up a record (`consumed_by`).
+    """
 
-    def consume(self, system: str, record_id: str, amount: int, by: str) -> None:
-        key = (system, record_id)
-        if key in self.remaining:
-            self.remaining[key] -= abs(int(amount))
-            if self.remaining[key] == 0:
-                self.consumed_by.setdefault(key, by)
+    remaining: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={**_KEYS, "remaining_cents": pl.Int64}))
+    decided: dict[str, pl.DataFrame] = field(default_factory=dict)
+    covered: dict[str, pl.DataFrame] = field(default_factory=dict)
+    consumed_by: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={**_KEYS, "by": pl.String}))
+
+    def init_records(self, system: str, ids: pl.Series, amounts: pl.Series) -> None:
+        add = pl.DataFrame({"record_id": ids, "remaining_cents": amounts.abs()}).select(
+            pl.lit(system).alias("system"), pl.col("record_id").cast(pl.String),
+            pl.col("remaining_cents").cast(pl.Int64))
+        self.remaining = pl.concat([self.remaining, add.join(self.remaining, how="anti",
+                                                              on=["system", "record_id"])])
+
+    def decide(self, link: str, keys: pl.DataFrame) -> None:
+        """Mark (system, record_id) rows as decided anchors of a link."""
+        self.decided[link] = pl.concat([self.decided.get(link, _keys()), _keys(keys)]).unique()
+
+    def cover(self, link: str, keys: pl.DataFrame) -> None:
+        """Mark (system, record_id) rows as part of a match of a link."""
+        self.covered[link] = pl.concat([self.covered.get(link, _keys()), _keys(keys)]).unique()
+
+    def consume(self, used: pl.DataFrame) -> None:
+        """Subtract (system, record_id, amount_cents, by) allocations from what remains."""
+        agg = used.group_by("system", "record_id").agg(
+            pl.col("amount_cents").abs().sum().alias("__used"),
+            pl.col("by").sort().first())
+        rem = self.remaining.join(agg, on=["system", "record_id"], how="left").with_columns(
+            (pl.col("remaining_cents") - pl.col("__used").fill_null(0)).alias("remaining_cents"))
+        done = rem.filter(pl.col("__used").is_not_null() & (pl.col("remaining_cents") == 0))
+        self.consumed_by = pl.concat([self.consumed_by, done.select(*_KEYS, "by").join(
+            self.consumed_by, on=["system", "record_id"], how="anti")])
+        self.remaining = rem.select("system", "record_id", "remaining_cents")
 
     def consumed_by_map(self, system: str = "billing") -> dict[str, str]:
         """record_id -> the record (e.g. payment) that used up its amount."""
-        return {rid: by for (s, rid), by in sorted(self.consumed_by.items()) if s == system}
-
-    def init_records(self, system: str, ids: list[str], amounts: list[int]) -> None:
-        for rid, amt in zip(ids, amounts, strict=True):
-            self.remaining.setdefault((system, rid), abs(int(amt)))
-
-    def left(self, system: str, record_id: str) -> int | None:
-        return self.remaining.get((system, record_id))
-
-    def is_decided(self, link: str, system: str, record_id: str) -> bool:
-        """Has a rule of this link already decided this record as its anchor?"""
-        return (system, record_id) in self.decided.get(link, set())
-
-    def decide(self, link: str, system: str, record_id: str) -> None:
-        self.decided.setdefault(link, set()).add((system, record_id))
-
-    def cover(self, link: str, system: str, record_id: str) -> None:
-        """Mark a record as part of a match of this link (without deciding it as an anchor)."""
-        self.covered.setdefault(link, set()).add((system, record_id))
+        rows = self.consumed_by.filter(pl.col("system") == system).sort("record_id")
+        return dict(rows.select("record_id", "by").iter_rows())
 
     def decided_frame(self, link: str, *, anchors_only: bool = False) -> pl.DataFrame:
         """Records decided for a link: anchors, plus (by default) records inside its matches."""
-        done = self.decided.get(link, set())
+        done = self.decided.get(link, _keys())
         if not anchors_only:
-            done = done | self.covered.get(link, set())
-        rows = sorted(done)
-        return pl.DataFrame(rows, schema={"system": pl.String, "record_id": pl.String},
-                            orient="row")
+            done = pl.concat([done, self.covered.get(link, _keys())]).unique()
+        return done
 
     def remaining_frame(self, system: str) -> pl.DataFrame:
-        rows = sorted((rid, amt) for (s, rid), amt in self.remaining.items() if s == system)
-        return pl.DataFrame(rows, schema={"record_id": pl.String, "remaining_cents": pl.Int64},
-                            orient="row")
+        return self.remaining.filter(pl.col("system") == system).select(
+            "record_id", "remaining_cents")
