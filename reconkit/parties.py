@@ -317,7 +317,15 @@ def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: 
         .select("payer_key", "norm").unique()
     cands = best_name_candidates(todo, names, query_id="payer_key", query_name="norm",
                                  ref_id="party_id", ref_name="norm",
-                                 min_score=PAYER_NAME_FLOOR, limit=5, look_alikes=True)
+                                 min_score=PAYER_NAME_FLOOR, limit=5)
+    # a payer named exactly like a client is also close to that client's look-alikes: the
+    # twins are found once among the clients' own names, not for every payer
+    exact = cands.filter(pl.col("name_score") == 1.0).join(
+        names.rename({"party_id": "__p"}), left_on="party_id", right_on="__p")
+    twins = _twin_names(names)
+    cands = pl.concat([cands, exact.join(twins, on="norm").select(
+        "payer_key", pl.col("twin_party_id").alias("party_id"), "name_score_right")
+        .rename({"name_score_right": "name_score"})])
     cands = cands.group_by("payer_key", "party_id").agg(pl.col("name_score").max())
     ranked = cands.with_columns(pl.col("name_score").max().over("payer_key").alias("best"))
     close = ranked.filter((pl.col("best") >= PAYER_NAME_MIN)
@@ -335,6 +343,19 @@ def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: 
         pl.col("candidate_party_ids").fill_null(pl.lit([], dtype=pl.List(pl.String))),
     )
     return pay.select(list(schema)).sort("record_id")
+
+
+def _twin_names(names: pl.DataFrame) -> pl.DataFrame:
+    """(norm, twin_party_id, name_score): other clients whose name is close to this name."""
+    pairs = best_name_candidates(names.select(pl.col("norm").alias("q"), "norm").unique(),
+                                 names, query_id="q", query_name="norm", ref_id="party_id",
+                                 ref_name="norm", min_score=PAYER_NAME_FLOOR, limit=5,
+                                 look_alikes=True)
+    own = names.rename({"party_id": "own"})
+    return pairs.join(own, left_on="q", right_on="norm").filter(
+        pl.col("party_id") != pl.col("own")).select(
+        pl.col("q").alias("norm"), pl.col("party_id").alias("twin_party_id"),
+        pl.col("name_score").alias("name_score_right")).unique()
 
 
 def _empty_parties() -> pl.DataFrame:

@@ -377,26 +377,26 @@ class GroupedSubsetSum:
         docs = _open_documents(ctx, state).filter(pl.col("remaining_cents") != 0)
         if pay.height == 0 or docs.height == 0:
             return empty_candidates()
-        docs_by_party = {
-            str(pid): grp.sort("due_date", "issue_date", "record_id", nulls_last=True)
-            for (pid,), grp in docs.group_by("party_id")
-            if pid is not None
-        }
+        # each payment with its client's open documents issued before it (vectorised), in
+        # due-date order, at most `max_items`; only the search itself runs per payment
+        pool = pay.select("record_id", "party_id", "remaining_cents", "payer_name",
+                          "payer_evidence", "booking_date").join(
+            docs.select(pl.col("record_id").alias("doc_id"), "party_id", "number", "issue_date",
+                        "due_date", pl.col("remaining_cents").alias("doc_cents")),
+            on="party_id")
+        pool = pool.filter(pl.col("issue_date") <= pl.col("booking_date")
+                           + pl.duration(days=self.days_after_payment))
+        pool = pool.sort("record_id", "due_date", "issue_date", "doc_id", nulls_last=True)
+        pool = pool.filter(pl.int_range(pl.len()).over("record_id") < self.max_items)
+        grouped = pool.group_by("record_id", maintain_order=True).agg(
+            pl.col("remaining_cents").first(), pl.col("payer_name").first(),
+            pl.col("payer_evidence").first(), pl.col("doc_id"), pl.col("number"),
+            pl.col("doc_cents"), pl.len().alias("n")).filter(pl.col("n") >= 2)
         out: list[dict[str, Any]] = []
-        for p in pay.sort("record_id").iter_rows(named=True):
-            grp = docs_by_party.get(p["party_id"])
-            if grp is None or grp.height < 2:
-                continue
-            limit = p["booking_date"].toordinal() + self.days_after_payment
-            grp = grp.filter(pl.col("issue_date").map_elements(lambda d: d.toordinal() <= limit,
-                                                               return_dtype=pl.Boolean))
-            grp = grp.head(self.max_items)
-            amounts = grp["remaining_cents"].to_list()
+        for p in grouped.iter_rows(named=True):
+            amounts, ids, nums = p["doc_cents"], p["doc_id"], p["number"]
             sols = find_combinations(amounts, p["remaining_cents"], k_min=2, k_max=self.k_max,
                                      max_solutions=self.max_alternatives + 1)
-            if not sols:
-                continue
-            ids, nums = grp["record_id"].to_list(), grp["number"].to_list()
             n = len(sols)
             for sol in sols[: self.max_alternatives]:
                 items = [{"system": "bank", "record_id": p["record_id"], "role": "payment",
