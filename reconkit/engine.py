@@ -238,10 +238,13 @@ class _Decisions:
 
 def _with_match_ids(df: pl.DataFrame, link: str) -> pl.DataFrame:
     """Stable match ids: a hash of the link kind and the sorted items (never run order)."""
-    key = df["items"].list.eval(pl.concat_str([
-        pl.element().struct.field("system"), pl.element().struct.field("record_id"),
-        pl.element().struct.field("role")], separator=":")).list.sort().list.join("\x1f")
-    return df.with_columns(stable_id_expr("M", [pl.lit(link), key]).alias("match_id"))
+    rows = df.with_row_index("__r")
+    parts = rows.select("__r", "items").explode("items").unnest("items").select(
+        "__r", pl.concat_str(["system", "record_id", "role"], separator=":").alias("__k"))
+    keys = parts.sort("__r", "__k").group_by("__r", maintain_order=True).agg(
+        pl.col("__k").str.join("\x1f"))
+    return rows.join(keys, on="__r", how="left", maintain_order="left").with_columns(
+        stable_id_expr("M", [pl.lit(link), pl.col("__k")]).alias("match_id")).drop("__r", "__k")
 
 
 def _within_capacity(cands: pl.DataFrame, state: AllocationState) -> pl.DataFrame:

@@ -345,17 +345,27 @@ def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: 
     return pay.select(list(schema)).sort("record_id")
 
 
-def _twin_names(names: pl.DataFrame) -> pl.DataFrame:
-    """(norm, twin_party_id, name_score): other clients whose name is close to this name."""
-    pairs = best_name_candidates(names.select(pl.col("norm").alias("q"), "norm").unique(),
-                                 names, query_id="q", query_name="norm", ref_id="party_id",
-                                 ref_name="norm", min_score=PAYER_NAME_FLOOR, limit=5,
-                                 look_alikes=True)
+def _twin_names(names: pl.DataFrame, max_edits: int = 1) -> pl.DataFrame:
+    """(norm, twin_party_id, name_score): other clients whose name is one edit away
+    ("MARTIN LOGISTIQUE" / "MARTIN LOGISTIQUES"), found by a deletion-neighbourhood join
+    (every name with one character deleted), never by comparing all names with all names."""
+    uniq = names.select("norm").unique()
+    dels = uniq.with_columns(pl.col("norm").str.len_chars().alias("n")).with_columns(
+        pl.int_ranges(-1, pl.col("n")).alias("i")).explode("i").select(
+        "norm", pl.when(pl.col("i") < 0).then(pl.col("norm"))
+        .otherwise(pl.col("norm").str.slice(0, pl.col("i"))
+                   + pl.col("norm").str.slice(pl.col("i") + 1)).alias("d"))
+    pairs = dels.join(dels, on="d").filter(pl.col("norm") != pl.col("norm_right")) \
+        .select("norm", pl.col("norm_right").alias("other")).unique()
+    if pairs.height == 0:
+        return pl.DataFrame(schema={"norm": pl.String, "twin_party_id": pl.String,
+                                    "name_score_right": pl.Float64})
+    pairs = pairs.with_columns(name_similarity(pairs["norm"], pairs["other"])
+                               .alias("name_score_right"))
+    twins = pairs.join(names.rename({"norm": "other", "party_id": "twin_party_id"}), on="other")
     own = names.rename({"party_id": "own"})
-    return pairs.join(own, left_on="q", right_on="norm").filter(
-        pl.col("party_id") != pl.col("own")).select(
-        pl.col("q").alias("norm"), pl.col("party_id").alias("twin_party_id"),
-        pl.col("name_score").alias("name_score_right")).unique()
+    return twins.join(own, on="norm").filter(pl.col("twin_party_id") != pl.col("own")).select(
+        "norm", "twin_party_id", "name_score_right").unique()
 
 
 def _empty_parties() -> pl.DataFrame:

@@ -166,8 +166,8 @@ class AllocationState:
 
     remaining: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={**_KEYS, "remaining_cents": pl.Int64}))
-    decided: dict[str, pl.DataFrame] = field(default_factory=dict)
-    covered: dict[str, pl.DataFrame] = field(default_factory=dict)
+    decided: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    covered: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
     consumed_by: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={**_KEYS, "by": pl.String}))
 
@@ -180,11 +180,11 @@ class AllocationState:
 
     def decide(self, link: str, keys: pl.DataFrame) -> None:
         """Mark (system, record_id) rows as decided anchors of a link."""
-        self.decided[link] = pl.concat([self.decided.get(link, _keys()), _keys(keys)]).unique()
+        self.decided.setdefault(link, []).append(_keys(keys))
 
     def cover(self, link: str, keys: pl.DataFrame) -> None:
         """Mark (system, record_id) rows as part of a match of a link."""
-        self.covered[link] = pl.concat([self.covered.get(link, _keys()), _keys(keys)]).unique()
+        self.covered.setdefault(link, []).append(_keys(keys))
 
     def consume(self, used: pl.DataFrame) -> None:
         """Subtract (system, record_id, amount_cents, by) allocations from what remains."""
@@ -204,11 +204,12 @@ class AllocationState:
         return dict(rows.select("record_id", "by").iter_rows())
 
     def decided_frame(self, link: str, *, anchors_only: bool = False) -> pl.DataFrame:
-        """Records decided for a link: anchors, plus (by default) records inside its matches."""
-        done = self.decided.get(link, _keys())
+        """Records decided for a link: anchors, plus (by default) records inside its matches.
+        May hold repeats: it is meant for anti-joins."""
+        parts = [_keys(), *self.decided.get(link, [])]
         if not anchors_only:
-            done = pl.concat([done, self.covered.get(link, _keys())]).unique()
-        return done
+            parts += self.covered.get(link, [])
+        return pl.concat(parts)
 
     def remaining_frame(self, system: str) -> pl.DataFrame:
         return self.remaining.filter(pl.col("system") == system).select(

@@ -85,8 +85,9 @@ def best_name_candidates(
        can see that an exact name has a twin one letter away).
     2. Other queries are compared only with reference names sharing a block: the same first
        3 characters, or a shared word of >= 4 characters (so a typo in the first letters
-       still finds the name). Words carried by more than `max_block_refs` reference names
-       ("FRANCE", "SERVICES") are too common to block on and are skipped. Candidate pairs
+       still finds the name). Blocks holding more than `max_block_refs` reference names
+       (words such as "FRANCE", "SERVICES"; prefixes such as "GRO") are too common to block
+       on and are skipped: the other blocks of the name still find it. Candidate pairs
        whose length ratio already caps token_sort below the bar (and that are no prefix
        pair) are dropped in polars; the rest are scored with `name_similarity`.
     """
@@ -102,8 +103,7 @@ def best_name_candidates(
     exact = q.join(r, on="__name").select("__q", "__r", pl.lit(1.0).alias("name_score"))
     rest = q if look_alikes else q.join(exact.select("__q").unique(), on="__q", how="anti")
     r_blocks = _blocks(r, "__r")
-    r_blocks = r_blocks.filter(pl.col("__block").str.starts_with("p:")
-                               | (pl.len().over("__block") <= max_block_refs))
+    r_blocks = r_blocks.filter(pl.len().over("__block") <= max_block_refs)
     pairs = _blocks(rest, "__q").join(r_blocks, on="__block").select("__q", "__r").unique()
     pairs = pairs.join(rest.select("__q", pl.col("__name").alias("__a")), on="__q") \
         .join(r.select("__r", pl.col("__name").alias("__b")), on="__r")
