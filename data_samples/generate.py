@@ -36,7 +36,7 @@ FILES = {"account": "Account.csv", "contract": "Contract.csv", "opportunity": "O
 
 # =========================================================================== world
 def build(n_clients: int, seed: int, month: date, history_months: int = 2,
-          volume: Volume = Volume()) -> World:
+          volume: Volume = VOLUMES["default"]) -> World:
     """The complete world: ordinary business plus every scenario, documents numbered."""
     world = model.build_world(n_clients, seed, month, history_months, volume)
     scenarios.inject_invoice_scenarios(world)
@@ -439,7 +439,7 @@ def truth_tables(world: World, entries: list[BankEntry], ledger: Ledger,
 
 # =========================================================================== output
 def generate(out: Path, n_clients: int, seed: int, month: date, history_months: int = 2,
-             native: bool = True, volume: Volume = Volume()) -> dict[str, Any]:
+             native: bool = True, volume: Volume = VOLUMES["default"]) -> dict[str, Any]:
     """Build the world and write canonical/, truth/ and (unless native=False) native/."""
     world = build(n_clients, seed, month, history_months, volume)
     entries = bank_entries(world)
@@ -463,7 +463,7 @@ def generate(out: Path, n_clients: int, seed: int, month: date, history_months: 
         native_writers.write_all(world, month_entries(world, entries), fec, out / "native",
                                  fec_name(world))
     summary = _summary(world, tables, truth, fec, n_clients, seed, history_months)
-    if volume != Volume():
+    if volume != VOLUMES["default"]:
         summary["arguments"]["volume"] = {"orders_per_client": volume.orders_per_client,
                                           "scenarios_per_100": volume.scenarios_per_100}
     (out / "truth" / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True)

@@ -1,8 +1,8 @@
 """Validated identifiers as join keys: IBAN, SIREN (from SIREN, SIRET or French VAT number).
 
 An identifier that fails its check digits is null rather than a key, so a typo can never
-join two parties. Checks run in Python (python-stdnum) once per distinct value, inside
-`map_batches`: identifiers repeat a lot, distinct values are few.
+join two parties. IBANs are checked with polars expressions (many distinct values); SIRENs
+in Python (python-stdnum) once per distinct value, inside `map_batches`.
 """
 
 from __future__ import annotations
@@ -38,14 +38,32 @@ def is_valid_iban(s: str | None) -> bool:
     return bool(s) and bool(_iban.is_valid(str(s)))
 
 
-def _iban_or_none(v: str) -> str | None:
-    return v if _iban.is_valid(v) else None
+
+def _mod97(digits: pl.Expr, max_len: int = 70, step: int = 7) -> pl.Expr:
+    """`int(digits) % 97` for long digit strings, 7 digits at a time (stays in Int64)."""
+    r = pl.lit(0, pl.Int64)
+    for start in range(0, max_len, step):
+        chunk = digits.str.slice(start, step)
+        # an empty chunk (past the end) multiplies by 10^0 and adds 0: r is unchanged, and r
+        # appears once per step so the expression stays linear in size
+        scale = pl.lit(10, pl.Int64).pow(chunk.str.len_chars()).cast(pl.Int64)
+        r = (r * scale + chunk.cast(pl.Int64, strict=False).fill_null(0)) % 97
+    return r
 
 
 def normalize_iban(expr: pl.Expr) -> pl.Expr:
-    """IBAN in compact form (upper case, no spaces or punctuation); null when invalid."""
-    return _compact(expr).map_batches(_per_distinct(_iban_or_none), return_dtype=pl.String,
-                                      is_elementwise=True)
+    """IBAN in compact form (upper case, no spaces or punctuation); null when invalid.
+
+    Vectorised ISO 13616 check (country code, 2 check digits, 11-30 alphanumerics, and the
+    mod-97 of the rearranged number equal to 1): payment files carry tens of thousands of
+    distinct IBANs, too many for a per-value Python check (`is_valid_iban` is the scalar one).
+    """
+    s = _compact(expr)
+    shaped = s.str.contains(r"^[A-Z]{2}[0-9]{2}[0-9A-Z]{11,30}$")
+    digits = s.str.slice(4) + s.str.slice(0, 4)
+    for i, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
+        digits = digits.str.replace_all(letter, str(10 + i), literal=True)
+    return pl.when(shaped & (_mod97(digits) == 1)).then(s)
 
 
 def is_valid_siren(s: str | None) -> bool:
