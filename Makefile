@@ -28,11 +28,11 @@ sample: $(STAMP)  ## regenerate the committed sample month (deterministic)
 	$(BIN)/python -m data_samples.generate --out data_samples/sample --clients 300 --seed 7 --month 2026-10
 	$(BIN)/python -m data_samples.run_configs data_samples/sample 2026-10
 
-bench-accuracy: $(STAMP)
-	$(BIN)/python benchmarks/accuracy.py
+bench-accuracy: $(STAMP)  ## 3 seeds x 1000 clients at benchmark volume
+	$(BIN)/python benchmarks/accuracy.py --seeds 1 2 3 --clients 1000 --volume bench
 
-bench-speed: $(STAMP)
-	$(BIN)/python benchmarks/speed.py
+bench-speed: $(STAMP)  ## full run at 1k / 10k / 100k invoices
+	$(BIN)/python benchmarks/speed.py --sizes 1k,10k,100k --reps 2
 
 bench-loaders: $(STAMP)
 	$(BIN)/python benchmarks/bench_fec.py

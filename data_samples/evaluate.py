@@ -110,6 +110,11 @@ def evaluate(result: ReconResult, truth: Truth) -> dict[str, Any]:
         per_cat[str(cat)] = {"true": len(true), "detected": hit,
                              "recall": round(hit / len(true), 4)}
     auto_pay = predicted_links(result, "payment_invoice", ("auto",))
+    # links whose payment carries no injected exception or decoy: what should be mechanical
+    special = set(truth.exceptions.filter(pl.col("system") == "bank")["record_id"].to_list()) \
+        | set(truth.decoys.filter(pl.col("system") == "bank")["record_id"].to_list())
+    plain = {link for link in true_links(truth, "payment_invoice") if link[0] not in special}
+    mechanical = _prf(auto_pay & plain, plain)
     # decoy payments carry no reference: any auto match of one would be a guess
     decoy_ids = set(truth.decoys.filter(pl.col("system") == "bank")["record_id"].to_list())
     decoys_auto = sorted({p for p, _ in auto_pay if p in decoy_ids})
@@ -118,5 +123,7 @@ def evaluate(result: ReconResult, truth: Truth) -> dict[str, Any]:
         "parties": party_scores(result, truth),
         "exceptions": dict(sorted(per_cat.items())),
         "decoys_auto_matched": decoys_auto,
+        "mechanical_payment_links": {"true": len(plain), "auto": mechanical["true_positives"],
+                                     "auto_recall": mechanical["recall"]},
         "summary": result.summary(),
     }

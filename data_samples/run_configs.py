@@ -48,10 +48,12 @@ def write_run_configs(month_dir: Path, period: str, name: str = "sample month") 
             camt=camt[0].relative_to(month_dir).as_posix()))
 
 
-def generate(out: Path, *, clients: int, seed: int, period: str, native: bool = True) -> Path:
-    """Run the sample generator into `out` and write its run configs."""
+def generate(out: Path, *, clients: int, seed: int, period: str, native: bool = True,
+             extra: tuple[str, ...] = ()) -> Path:
+    """Run the sample generator into `out` (extra CLI options in `extra`) and write its run
+    configs."""
     args = [sys.executable, "-m", "data_samples.generate", "--out", str(out), "--clients",
-            str(clients), "--seed", str(seed), "--month", period]
+            str(clients), "--seed", str(seed), "--month", period, *extra]
     if not native:
         args.append("--no-native")
     subprocess.run(args, cwd=ROOT, check=True)
