@@ -21,6 +21,22 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def _auto_share(records: pl.DataFrame | None, auto_items: pl.DataFrame, role: str,
+                names: tuple[str, str]) -> dict[str, Any]:
+    """How many of `records` (and how much of their amount) auto matches settled."""
+    if records is None or records.height == 0:
+        return {}
+    auto = auto_items.filter(pl.col("role") == role).select("record_id").unique()
+    hit = records.join(auto, on="record_id")
+    return {
+        names[0]: records.height,
+        names[1]: hit.height,
+        "auto_rate_by_count": _rate(hit.height, records.height),
+        "auto_rate_by_amount": _rate(int(hit["amount_cents"].sum()),
+                                     int(records["amount_cents"].sum())),
+    }
+
+
 def summarise(result: ReconResult) -> dict[str, Any]:
     inputs = result.inputs
     auto = result.matches.filter(pl.col("status") == "auto").select("match_id", "kind")
@@ -28,31 +44,13 @@ def summarise(result: ReconResult) -> dict[str, Any]:
     pay_items = items.filter(pl.col("kind") == "payment_invoice")
 
     payments = inputs.get("payments")
-    received = payments.filter(pl.col("amount_cents") > 0) if payments is not None else None
-    bank: dict[str, Any] = {}
-    if received is not None and received.height:
-        auto_pay = pay_items.filter(pl.col("role") == "payment").select("record_id").unique()
-        hit = received.join(auto_pay, on="record_id")
-        bank = {
-            "received_payments": received.height,
-            "auto_matched": hit.height,
-            "auto_rate_by_count": _rate(hit.height, received.height),
-            "auto_rate_by_amount": _rate(int(hit["amount_cents"].sum()),
-                                         int(received["amount_cents"].sum())),
-        }
+    bank = _auto_share(payments.filter(pl.col("amount_cents") > 0)
+                       if payments is not None else None, pay_items, "payment",
+                       ("received_payments", "auto_matched"))
     invoices = inputs.get("invoices")
-    inv: dict[str, Any] = {}
-    if invoices is not None and invoices.height:
-        docs = invoices.filter(pl.col("doc_type") == "invoice")
-        auto_inv = pay_items.filter(pl.col("role") == "invoice").select("record_id").unique()
-        hit = docs.join(auto_inv, on="record_id")
-        inv = {
-            "invoices": docs.height,
-            "auto_paid": hit.height,
-            "auto_rate_by_count": _rate(hit.height, docs.height),
-            "auto_rate_by_amount": _rate(int(hit["amount_cents"].sum()),
-                                         int(docs["amount_cents"].sum())),
-        }
+    inv = _auto_share(invoices.filter(pl.col("doc_type") == "invoice")
+                      if invoices is not None else None, pay_items, "invoice",
+                      ("invoices", "auto_paid"))
     exc = result.exceptions.group_by("category").len().sort("category")
     per_cat = {c: int(n) for c, n in exc.iter_rows()}
     status = result.matches.group_by("kind", "status").len().sort("kind", "status")

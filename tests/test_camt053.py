@@ -6,26 +6,14 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
+from shared_files import EXAMPLES, col, fixtures, shared_file
 
 from reconkit.errors import SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.camt053 import load_camt053
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures" / "camt053"
-EXAMPLES = SHARED / "reference" / "examples"
-
-
-def _shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not available")
-    return path
-
-
-def _col(df: pl.DataFrame, name: str) -> list:
-    return df.get_column(name).to_list()
+FIXTURES = fixtures("camt053")
 
 
 def _camt(entries: str, *, version: str = "08", balances: str = "", stmt_id: str = "S1") -> str:
@@ -64,28 +52,28 @@ def _write(tmp_path: Path, text: str, name: str = "stmt.xml") -> Path:
 
 @pytest.mark.shared
 def test_oca_v02_fixture_batch_reversal_and_names() -> None:
-    res = load_camt053(_shared(FIXTURES / "oca-test-camt053.xml"))
+    res = load_camt053(shared_file(FIXTURES / "oca-test-camt053.xml"))
     df = res.tables["payments"]
-    assert _col(df, "record_id") == ["1234Test/1:1", "1234Test/1:2/1", "1234Test/1:2/2",
+    assert col(df, "record_id") == ["1234Test/1:1", "1234Test/1:2/1", "1234Test/1:2/2",
                                      "1234Test/1:3"]
-    assert _col(df, "entry_ref") == ["1234Test/1:1", "1234Test/1:2", "1234Test/1:2",
+    assert col(df, "entry_ref") == ["1234Test/1:1", "1234Test/1:2", "1234Test/1:2",
                                      "1234Test/1:3"]
-    assert _col(df, "amount_cents") == [-75425, -56405, -10000, 140531]
-    assert _col(df, "is_reversal") == [False, True, True, False]
-    assert _col(df, "source_row") == [1, 2, 2, 3]
+    assert col(df, "amount_cents") == [-75425, -56405, -10000, 140531]
+    assert col(df, "is_reversal") == [False, True, True, False]
+    assert col(df, "source_row") == [1, 2, 2, 3]
     # debits name the creditor, credits the debtor
-    assert _col(df, "payer_name") == ["INSURANCE COMPANY TESTX", "Test Customer",
+    assert col(df, "payer_name") == ["INSURANCE COMPANY TESTX", "Test Customer",
                                       "Test Customer", "3rd party Media"]
-    assert _col(df, "payer_iban") == ["NL46ABNA0499998748", "NL46ABNA0499998748",
+    assert col(df, "payer_iban") == ["NL46ABNA0499998748", "NL46ABNA0499998748",
                                       "NL46ABNA0499998748", "NL69ABNA0522123643"]
-    assert _col(df, "remittance")[0] == "Insurance policy 857239PERIOD 01.01.2014 - 31.12.2014"
-    assert _col(df, "remittance")[3] == "#RD PARTY MEDIA CUSNO 90782 4210773"  # AddtlTxInf
-    assert _col(df, "end_to_end_id")[1] == "TESTBANK/NL/20141229/01206408"
-    assert _col(df, "bank_tx_code") == ["PMNT/RDDT/ESDD", "PMNT/IDDT/UPDD", "PMNT/IDDT/UPDD",
+    assert col(df, "remittance")[0] == "Insurance policy 857239PERIOD 01.01.2014 - 31.12.2014"
+    assert col(df, "remittance")[3] == "#RD PARTY MEDIA CUSNO 90782 4210773"  # AddtlTxInf
+    assert col(df, "end_to_end_id")[1] == "TESTBANK/NL/20141229/01206408"
+    assert col(df, "bank_tx_code") == ["PMNT/RDDT/ESDD", "PMNT/IDDT/UPDD", "PMNT/IDDT/UPDD",
                                         "PMNT/RCDT/ESCT"]
-    assert set(_col(df, "account_id")) == {"NL77ABNA0574908765"}
-    assert set(_col(df, "currency")) == {"EUR"}
-    assert set(_col(df, "booking_date")) == {date(2014, 1, 5)}
+    assert set(col(df, "account_id")) == {"NL77ABNA0574908765"}
+    assert set(col(df, "currency")) == {"EUR"}
+    assert set(col(df, "booking_date")) == {date(2014, 1, 5)}
     assert res.rows_read == {"oca-test-camt053.xml": 4}
     # The file's balances do not add up (15568.27 - 754.25 - 664.05 + 1405.31 = 15555.28,
     # CLBD 15121.12): the loader says so instead of failing.
@@ -96,27 +84,27 @@ def test_oca_v02_fixture_batch_reversal_and_names() -> None:
 
 @pytest.mark.shared
 def test_oca_v04_txdtls_fixture_splits_batch_with_structured_refs() -> None:
-    res = load_camt053(_shared(FIXTURES / "oca-test-camt053-txdtls.xml"))
+    res = load_camt053(shared_file(FIXTURES / "oca-test-camt053-txdtls.xml"))
     df = res.tables["payments"]
     ref = "20170323001234567891234567891234"
-    assert _col(df, "record_id") == [f"{ref}/1", f"{ref}/2"]
-    assert _col(df, "entry_ref") == [ref, ref]
-    assert _col(df, "amount_cents") == [218700, 129600]
-    assert _col(df, "currency") == ["CHF", "CHF"]
-    assert _col(df, "payer_name") == ["Banque Cantonale Vaudoise"] * 2
-    assert _col(df, "payer_iban") == ["CH2222000000123456789", "CH3333000000123456789"]
-    assert _col(df, "structured_ref") == ["302388292000011111111111111",
+    assert col(df, "record_id") == [f"{ref}/1", f"{ref}/2"]
+    assert col(df, "entry_ref") == [ref, ref]
+    assert col(df, "amount_cents") == [218700, 129600]
+    assert col(df, "currency") == ["CHF", "CHF"]
+    assert col(df, "payer_name") == ["Banque Cantonale Vaudoise"] * 2
+    assert col(df, "payer_iban") == ["CH2222000000123456789", "CH3333000000123456789"]
+    assert col(df, "structured_ref") == ["302388292000011111111111111",
                                           "302388292000022222222222222"]
-    assert _col(df, "bank_tx_code") == ["PMNT/RCDT/AUTT"] * 2  # transaction level wins
-    assert _col(df, "booking_date") == [date(2017, 3, 22)] * 2
-    assert _col(df, "value_date") == [date(2017, 3, 23)] * 2
-    assert _col(df, "remittance")[0].startswith("CRÉDIT GROUPÉ BVR")  # AddtlNtryInf fallback
+    assert col(df, "bank_tx_code") == ["PMNT/RCDT/AUTT"] * 2  # transaction level wins
+    assert col(df, "booking_date") == [date(2017, 3, 22)] * 2
+    assert col(df, "value_date") == [date(2017, 3, 23)] * 2
+    assert col(df, "remittance")[0].startswith("CRÉDIT GROUPÉ BVR")  # AddtlNtryInf fallback
     assert res.warnings == ()  # 75960.15 + 3483.00 = 79443.15, batch sums to the entry
 
 
 @pytest.mark.shared
 def test_statement_without_entries_loads_empty() -> None:
-    res = load_camt053(_shared(FIXTURES / "oca-test-camt053-no-ntry.xml"))
+    res = load_camt053(shared_file(FIXTURES / "oca-test-camt053-no-ntry.xml"))
     assert res.tables["payments"].height == 0
     assert res.rows_read == {"oca-test-camt053-no-ntry.xml": 0}
     assert res.warnings == ()
@@ -124,42 +112,42 @@ def test_statement_without_entries_loads_empty() -> None:
 
 @pytest.mark.shared
 def test_zip_fixture_reads_every_member() -> None:
-    res = load_camt053(_shared(FIXTURES / "oca-test-camt053.zip"))
+    res = load_camt053(shared_file(FIXTURES / "oca-test-camt053.zip"))
     df = res.tables["payments"]
     assert res.rows_read == {"oca-test-camt053.zip!test-camt053_02.xml": 3,
                              "oca-test-camt053.zip!test-camt053_03.xml": 3}
-    assert _col(df, "record_id") == ["1234Test/2:1", "1234Test/2:2", "1234Test/2:3",
+    assert col(df, "record_id") == ["1234Test/2:1", "1234Test/2:2", "1234Test/2:3",
                                      "1234Test/3:1", "1234Test/3:2", "1234Test/3:3"]
-    assert _col(df, "amount_cents") == [-75425, -59405, 140531] * 2
-    assert _col(df, "source_file")[0] == "oca-test-camt053.zip!test-camt053_02.xml"
+    assert col(df, "amount_cents") == [-75425, -59405, 140531] * 2
+    assert col(df, "source_file")[0] == "oca-test-camt053.zip!test-camt053_02.xml"
     assert len(res.warnings) == 2 and "statement 1234Test/2" in res.warnings[0]
 
 
 @pytest.mark.shared
 @pytest.mark.parametrize("name", ["camt053_v02.xml", "camt053_v08.xml"])
 def test_examples_v02_and_v08_load_identically(name: str) -> None:
-    res = load_camt053(_shared(EXAMPLES / name))
+    res = load_camt053(shared_file(EXAMPLES / name))
     df = res.tables["payments"]
-    assert _col(df, "record_id") == ["2024031500001234", "2024031500001240/1",
+    assert col(df, "record_id") == ["2024031500001234", "2024031500001240/1",
                                      "2024031500001240/2", "2024031500001251",
                                      "2024031500001299"]
-    assert _col(df, "amount_cents") == [1200000, 360000, 120000, 40080, -1900]
-    assert _col(df, "payer_name") == ["GLOBEX INDUSTRIES SA", "INITECH SARL",
+    assert col(df, "amount_cents") == [1200000, 360000, 120000, 40080, -1900]
+    assert col(df, "payer_name") == ["GLOBEX INDUSTRIES SA", "INITECH SARL",
                                       "UMBRELLA CORP SAS", "STRIPE TECHNOLOGY EUROPE LTD", None]
-    assert _col(df, "payer_iban") == ["FR7630003012340005000123471", "DE89370400440532013000",
+    assert col(df, "payer_iban") == ["FR7630003012340005000123471", "DE89370400440532013000",
                                       "FR1420041010050500013M02606", None, None]
-    assert _col(df, "structured_ref") == ["RF90INV202400123", None, None, None, None]
-    assert _col(df, "end_to_end_id") == ["GLOBEX-PAY-88213", "INV-2024-00131",
+    assert col(df, "structured_ref") == ["RF90INV202400123", None, None, None, None]
+    assert col(df, "end_to_end_id") == ["GLOBEX-PAY-88213", "INV-2024-00131",
                                          "INV-2024-00132", None, None]  # NOTPROVIDED -> null
-    assert _col(df, "remittance")[4] == "FRAIS TENUE DE COMPTE MARS 2024"
-    assert _col(df, "bank_tx_code")[4] == "ACMT/MDOP/CHRG"
-    assert set(_col(df, "account_id")) == {"FR7630004000010001234567830"}
+    assert col(df, "remittance")[4] == "FRAIS TENUE DE COMPTE MARS 2024"
+    assert col(df, "bank_tx_code")[4] == "ACMT/MDOP/CHRG"
+    assert set(col(df, "account_id")) == {"FR7630004000010001234567830"}
     assert res.warnings == ()  # 152340.17 + 17181.80 = 169521.97
 
 
 @pytest.mark.shared
 def test_fixtures_pass_schema_validation() -> None:
-    parts = [load_camt053(_shared(p)) for p in sorted(FIXTURES.iterdir())]
+    parts = [load_camt053(shared_file(p)) for p in sorted(FIXTURES.iterdir())]
     merged = merge_loaded(parts)
     assert merged.quarantine.height == 0
     assert merged.tables["payments"].height == 4 + 2 + 0 + 6
@@ -186,16 +174,16 @@ def test_v02_and_v08_party_names_and_fee_without_details(tmp_path: Path) -> None
     fee = _entry("1.20", "DBIT", ref="C", extra="", details=(
         "<BkTxCd><Prtry><Cd>FEE</Cd></Prtry></BkTxCd><AddtlNtryInf>FRAIS  TENUE</AddtlNtryInf>"))
     df = load_camt053(_write(tmp_path, _camt(v02 + v08 + fee))).tables["payments"]
-    assert _col(df, "record_id") == ["A", "B", "C"]
-    assert _col(df, "amount_cents") == [1000, -750, -120]
-    assert _col(df, "payer_name") == ["ACME LTD", "SUPPLIER GMBH", None]
-    assert _col(df, "payer_iban") == ["DE89370400440532013000", "FR7630003012340005000123471",
+    assert col(df, "record_id") == ["A", "B", "C"]
+    assert col(df, "amount_cents") == [1000, -750, -120]
+    assert col(df, "payer_name") == ["ACME LTD", "SUPPLIER GMBH", None]
+    assert col(df, "payer_iban") == ["DE89370400440532013000", "FR7630003012340005000123471",
                                       None]
-    assert _col(df, "remittance") == ["INV-1 INV-2", None, "FRAIS TENUE"]
-    assert _col(df, "structured_ref") == [None, "F-2024-7", None]
-    assert _col(df, "bank_tx_code") == [None, None, "FEE"]
-    assert _col(df, "value_date") == [date(2024, 3, 16)] * 3  # from ValDt/DtTm
-    assert _col(df, "account_id") == ["00012345678"] * 3  # Acct/Id/Othr/Id
+    assert col(df, "remittance") == ["INV-1 INV-2", None, "FRAIS TENUE"]
+    assert col(df, "structured_ref") == [None, "F-2024-7", None]
+    assert col(df, "bank_tx_code") == [None, None, "FEE"]
+    assert col(df, "value_date") == [date(2024, 3, 16)] * 3  # from ValDt/DtTm
+    assert col(df, "account_id") == ["00012345678"] * 3  # Acct/Id/Othr/Id
 
 
 def test_batch_that_does_not_add_up_warns_and_still_loads(tmp_path: Path) -> None:
@@ -205,9 +193,9 @@ def test_batch_that_does_not_add_up_warns_and_still_loads(tmp_path: Path) -> Non
         "<NtryDtls>" + tx.format("60.00") + tx.format("30.00") + "</NtryDtls>"))
     res = load_camt053(_write(tmp_path, _camt(batch)))
     df = res.tables["payments"]
-    assert _col(df, "record_id") == ["BATCH/1", "BATCH/2"]
-    assert _col(df, "amount_cents") == [6000, 3000]
-    assert _col(df, "structured_ref") == ["RF18539007547034"] * 2  # RF quoted in Ustrd
+    assert col(df, "record_id") == ["BATCH/1", "BATCH/2"]
+    assert col(df, "amount_cents") == [6000, 3000]
+    assert col(df, "structured_ref") == ["RF18539007547034"] * 2  # RF quoted in Ustrd
     assert res.warnings == (("stmt.xml: statement S1: the 2 transactions of batch entry BATCH "
                             "(entry 1) add up to 9000 cents but the entry amount is 10000 cents"),)
 
@@ -218,8 +206,8 @@ def test_pending_and_info_entries_are_skipped_with_a_warning(tmp_path: Path) -> 
                + _entry("7.00", "CRDT", ref="I", sts="INFO"))
     res = load_camt053(_write(tmp_path, _camt(entries)))
     df = res.tables["payments"]
-    assert _col(df, "record_id") == ["K"]
-    assert _col(df, "source_row") == [2]
+    assert col(df, "record_id") == ["K"]
+    assert col(df, "source_row") == [2]
     assert res.rows_read == {"stmt.xml": 1}
     assert res.warnings == ("stmt.xml: skipped 2 entries that are not booked (1 INFO, 1 PDNG)",)
 
@@ -228,7 +216,7 @@ def test_v02_plain_status_and_balance_mismatch_warning(tmp_path: Path) -> None:
     balances = _bal("OPBD", "100.00") + _bal("CLBD", "50.00", "DBIT")
     text = _camt(_entry("20.00", "DBIT", ref="X", sts="BOOK"), version="02", balances=balances)
     res = load_camt053(_write(tmp_path, text))
-    assert _col(res.tables["payments"], "amount_cents") == [-2000]
+    assert col(res.tables["payments"], "amount_cents") == [-2000]
     assert res.warnings == (("stmt.xml: statement S1: opening balance 100.00 + movements "
                             "-20.00 = 80.00 EUR, but the closing balance is -50.00 EUR"),)
 
@@ -237,8 +225,8 @@ def test_missing_acctsvcrref_falls_back_to_statement_and_entry_ref(tmp_path: Pat
     entries = (_entry("1.00", "CRDT", ref=None, extra="<NtryRef>77</NtryRef>")
                + _entry("2.00", "CRDT", ref=None))
     df = load_camt053(_write(tmp_path, _camt(entries, stmt_id="STMT-9"))).tables["payments"]
-    assert _col(df, "record_id") == ["STMT-9:77", "STMT-9:2"]
-    assert _col(df, "entry_ref") == ["STMT-9:77", "STMT-9:2"]
+    assert col(df, "record_id") == ["STMT-9:77", "STMT-9:2"]
+    assert col(df, "entry_ref") == ["STMT-9:77", "STMT-9:2"]
 
 
 def test_zip_archive_names_members(tmp_path: Path) -> None:
@@ -249,8 +237,8 @@ def test_zip_archive_names_members(tmp_path: Path) -> None:
         zf.writestr("readme.txt", "not a statement")
     res = load_camt053(archive)
     df = res.tables["payments"]
-    assert _col(df, "source_file") == ["statements.zip!b/one.xml", "statements.zip!two.XML"]
-    assert _col(df, "amount_cents") == [100, -200]
+    assert col(df, "source_file") == ["statements.zip!b/one.xml", "statements.zip!two.XML"]
+    assert col(df, "amount_cents") == [100, -200]
     assert res.warnings == ("statements.zip!readme.txt: ignored, not an XML file",)
 
 
@@ -259,12 +247,12 @@ def test_unreadable_amount_and_date_are_quarantined(tmp_path: Path) -> None:
     entries = _entry("1,00", "CRDT", ref="A") + _entry("2.00", "XXXX", ref="B") + bad_date \
         + _entry("4.00", "CRDT", ref="OK")
     res = load_camt053(_write(tmp_path, _camt(entries)))
-    assert _col(res.tables["payments"], "record_id") == ["OK"]
+    assert col(res.tables["payments"], "record_id") == ["OK"]
     q = res.quarantine
-    assert _col(q, "source_row") == [1, 2, 3]
-    assert _col(q, "column") == ["amount_cents", "amount_cents", "booking_date"]
-    assert _col(q, "value") == ["1,00", "XXXX", "2024-13-45"]
-    assert _col(q, "reason") == ["not an amount (expected a number such as 1234.56)",
+    assert col(q, "source_row") == [1, 2, 3]
+    assert col(q, "column") == ["amount_cents", "amount_cents", "booking_date"]
+    assert col(q, "value") == ["1,00", "XXXX", "2024-13-45"]
+    assert col(q, "reason") == ["not an amount (expected a number such as 1234.56)",
                                  "unknown credit/debit indicator (expected CRDT or DBIT)",
                                  "not a date (expected YYYY-MM-DD)"]
     assert res.rows_read == {"stmt.xml": 4}

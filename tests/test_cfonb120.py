@@ -5,26 +5,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
+from shared_files import EXAMPLES, col, fixtures, shared_file
 
 from reconkit.errors import SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.cfonb120 import load_cfonb120
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures" / "cfonb120"
-EXAMPLES = SHARED / "reference" / "examples"
-
-
-def _shared(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} not available")
-    return path
-
-
-def _col(df: pl.DataFrame, name: str) -> list:
-    return df.get_column(name).to_list()
+FIXTURES = fixtures("cfonb120")
 
 
 def _rec(code: str, *, date_: str = "150324", amount: str = "0000000000000{", ref: str = "",
@@ -55,24 +43,24 @@ def _rec(code: str, *, date_: str = "150324", amount: str = "0000000000000{", re
 
 @pytest.mark.shared
 def test_example_two_accounts_six_operations() -> None:
-    res = load_cfonb120(_shared(FIXTURES / "pennylane-example.txt"))
+    res = load_cfonb120(shared_file(FIXTURES / "pennylane-example.txt"))
     df = res.tables["payments"]
-    assert _col(df, "record_id") == [
+    assert col(df, "record_id") == [
         "98765432100:20190516:0000000", "REFERENCE", "98765432100:20190515:0000000",
         "00123456789:20190517:0000000", "00123456789:20190515:0000000",
         "00123456789:20190516:0000000"]
-    assert _col(df, "amount_cents") == [-3221, -1070, -790, 9749, -1210, -790]
-    assert _col(df, "source_row") == [3, 16, 19, 26, 29, 31]
-    assert _col(df, "booking_date")[3] == date(2019, 5, 17)
-    assert _col(df, "value_date")[3] == date(2019, 5, 15)
-    assert _col(df, "payer_name")[:2] == ["INTERNET SFR", "ELEC ERDF"]
-    assert _col(df, "structured_ref")[0] == "REFERENCE"
-    assert _col(df, "end_to_end_id")[0] == "OTHER REFERENCE"
-    assert _col(df, "remittance")[0] == ("PRLV SEPA TEST CABINET MENSUEAUHTR13133 "
+    assert col(df, "amount_cents") == [-3221, -1070, -790, 9749, -1210, -790]
+    assert col(df, "source_row") == [3, 16, 19, 26, 29, 31]
+    assert col(df, "booking_date")[3] == date(2019, 5, 17)
+    assert col(df, "value_date")[3] == date(2019, 5, 15)
+    assert col(df, "payer_name")[:2] == ["INTERNET SFR", "ELEC ERDF"]
+    assert col(df, "structured_ref")[0] == "REFERENCE"
+    assert col(df, "end_to_end_id")[0] == "OTHER REFERENCE"
+    assert col(df, "remittance")[0] == ("PRLV SEPA TEST CABINET MENSUEAUHTR13133 "
                                          "MENSUEAUHTR13DUP PURPOSE")
-    assert _col(df, "remittance")[3] == "PRLV SEPA GROUPAMA CEN P051928612 22793301700040"
-    assert _col(df, "bank_tx_code") == ["B1", "B1", "62", "A3", "62", "62"]
-    assert _col(df, "account_id")[::3] == ["98765432100", "00123456789"]
+    assert col(df, "remittance")[3] == "PRLV SEPA GROUPAMA CEN P051928612 22793301700040"
+    assert col(df, "bank_tx_code") == ["B1", "B1", "62", "A3", "62", "62"]
+    assert col(df, "account_id")[::3] == ["98765432100", "00123456789"]
     assert res.rows_read == {"pennylane-example.txt": 6}
     # balances add up (-190.40 - 50.81 = -241.21; -241.21 + 77.49 = -163.72): only the
     # unknown 05 qualifiers are reported
@@ -84,14 +72,14 @@ def test_example_two_accounts_six_operations() -> None:
 
 @pytest.mark.shared
 def test_example_releve() -> None:
-    res = load_cfonb120(_shared(EXAMPLES / "releve.cfonb120"))
+    res = load_cfonb120(shared_file(EXAMPLES / "releve.cfonb120"))
     df = res.tables["payments"]
-    assert _col(df, "record_id") == ["GLOBEX-PAY-8821", "00012345678:20240315:0000002"]
-    assert _col(df, "amount_cents") == [1200000, -1900]
-    assert _col(df, "payer_name") == ["GLOBEX INDUSTRIES SA", None]
-    assert _col(df, "end_to_end_id") == ["GLOBEX-PAY-88213", None]
-    assert _col(df, "structured_ref") == ["RF90INV202400123", None]  # RF quoted in LCC
-    assert _col(df, "remittance") == ["VIR SEPA GLOBEX INDUSTRIES SA RF90INV202400123",
+    assert col(df, "record_id") == ["GLOBEX-PAY-8821", "00012345678:20240315:0000002"]
+    assert col(df, "amount_cents") == [1200000, -1900]
+    assert col(df, "payer_name") == ["GLOBEX INDUSTRIES SA", None]
+    assert col(df, "end_to_end_id") == ["GLOBEX-PAY-88213", None]
+    assert col(df, "structured_ref") == ["RF90INV202400123", None]  # RF quoted in LCC
+    assert col(df, "remittance") == ["VIR SEPA GLOBEX INDUSTRIES SA RF90INV202400123",
                                       "FRAIS TENUE DE COMPTE"]
     assert res.warnings == ()  # 152340.17 + 12000.00 - 19.00 = 164321.17
 
@@ -112,7 +100,7 @@ def test_example_releve() -> None:
 ])
 def test_broken_structure_is_rejected_with_line(name: str, row: int, fragment: str) -> None:
     with pytest.raises(SourceFormatError) as exc:
-        load_cfonb120(_shared(FIXTURES / f"pennylane-{name}.txt"))
+        load_cfonb120(shared_file(FIXTURES / f"pennylane-{name}.txt"))
     assert fragment in exc.value.message
     assert exc.value.row == row
     assert f"row {row}:" in str(exc.value) and "What to do" in str(exc.value)
@@ -120,19 +108,19 @@ def test_broken_structure_is_rejected_with_line(name: str, row: int, fragment: s
 
 @pytest.mark.shared
 def test_fragment_mode_reads_operations_without_balances() -> None:
-    one = load_cfonb120(_shared(FIXTURES / "pennylane-operation.txt"), fragment=True)
+    one = load_cfonb120(shared_file(FIXTURES / "pennylane-operation.txt"), fragment=True)
     df = one.tables["payments"]
-    assert _col(df, "record_id") == ["98765432100:20190516:0000000"]
-    assert _col(df, "amount_cents") == [-3221]
-    assert _col(df, "payer_name") == ["INTERNET SFR"]
-    assert _col(df, "remittance") == ["PRLV SEPA TEST CABINET MENSUEAUHTR13133 PURPOSE"]
-    two = load_cfonb120(_shared(FIXTURES / "pennylane-operation_already_defined.txt"),
+    assert col(df, "record_id") == ["98765432100:20190516:0000000"]
+    assert col(df, "amount_cents") == [-3221]
+    assert col(df, "payer_name") == ["INTERNET SFR"]
+    assert col(df, "remittance") == ["PRLV SEPA TEST CABINET MENSUEAUHTR13133 PURPOSE"]
+    two = load_cfonb120(shared_file(FIXTURES / "pennylane-operation_already_defined.txt"),
                         fragment=True)
     # same account, date and entry number twice: ids stay unique with :<n>
-    assert _col(two.tables["payments"], "record_id") == ["98765432100:20190516:0000000:1",
+    assert col(two.tables["payments"], "record_id") == ["98765432100:20190516:0000000:1",
                                                          "98765432100:20190516:0000000:2"]
     with pytest.raises(SourceFormatError, match="without an operation record"):
-        load_cfonb120(_shared(FIXTURES / "pennylane-operation_unstarted.txt"), fragment=True)
+        load_cfonb120(shared_file(FIXTURES / "pennylane-operation_unstarted.txt"), fragment=True)
 
 
 def test_registered_under_kind() -> None:
@@ -157,12 +145,12 @@ def test_overpunch_details_and_balance_warning(tmp_path: Path) -> None:
     path.write_text("\r\n".join(lines) + "\r\n", encoding="latin-1")
     res = load_cfonb120(path)
     df = res.tables["payments"]
-    assert _col(df, "record_id") == ["VIR-1", "00012345678:20240315:0000002"]
-    assert _col(df, "amount_cents") == [1234, -500]
-    assert _col(df, "payer_name") == ["ACME SA", "FOURNISSEUR"]  # debit: beneficiary
-    assert _col(df, "payer_iban") == ["FR7630003012340005000123471", None]
-    assert _col(df, "remittance") == ["VIR ACME FACTURE F-1 ET F-2", None]
-    assert _col(df, "source_row") == [2, 8]
+    assert col(df, "record_id") == ["VIR-1", "00012345678:20240315:0000002"]
+    assert col(df, "amount_cents") == [1234, -500]
+    assert col(df, "payer_name") == ["ACME SA", "FOURNISSEUR"]  # debit: beneficiary
+    assert col(df, "payer_iban") == ["FR7630003012340005000123471", None]
+    assert col(df, "remittance") == ["VIR ACME FACTURE F-1 ET F-2", None]
+    assert col(df, "source_row") == [2, 8]
     assert res.warnings == (("releve.txt: statement account 00012345678 (lines 1-11): opening "
                             "balance 100.00 + movements 7.34 = 107.34 EUR, but the closing "
                             "balance is -107.39 EUR"),)
@@ -179,11 +167,11 @@ def test_duplicate_reference_falls_back_and_bad_amount_is_quarantined(tmp_path: 
     path = tmp_path / "r.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
     res = load_cfonb120(path)
-    assert _col(res.tables["payments"], "record_id") == ["00012345678:20240315:0000001",
+    assert col(res.tables["payments"], "record_id") == ["00012345678:20240315:0000001",
                                                          "00012345678:20240315:0000002"]
     q = res.quarantine
-    assert (_col(q, "source_row"), _col(q, "value")) == ([4], ["00000000002X0{"])
-    assert _col(q, "reason")[0].startswith("not an amount")
+    assert (col(q, "source_row"), col(q, "value")) == ([4], ["00000000002X0{"])
+    assert col(q, "reason")[0].startswith("not an amount")
     assert res.rows_read == {"r.txt": 3}
 
 
@@ -202,6 +190,6 @@ def test_unclosed_statement_warns(tmp_path: Path) -> None:
     path.write_text(_rec("01") + "\n" + _rec("04", amount="0000000000100{") + "\n",
                     encoding="utf-8")
     res = load_cfonb120(path)
-    assert _col(res.tables["payments"], "amount_cents") == [1000]
+    assert col(res.tables["payments"], "amount_cents") == [1000]
     assert res.warnings == (("cut.txt: the statement of account 00012345678 opened at line 1 "
                             "has no new balance record (07): the file may be cut short"),)

@@ -78,11 +78,22 @@ def empty_candidates() -> pl.DataFrame:
     return pl.DataFrame(schema=CANDIDATE_SCHEMA)
 
 
-def item(system: pl.Expr | str, record_id: pl.Expr, role: str, amount: pl.Expr) -> pl.Expr:
-    """One item struct expression."""
+def item(system: pl.Expr | str, record_id: pl.Expr, role: pl.Expr | str,
+         amount: pl.Expr | None = None) -> pl.Expr:
+    """One match item as a struct expression (amount null where no amount is allocated)."""
     sys_expr = pl.lit(system) if isinstance(system, str) else system
+    role_expr = pl.lit(role) if isinstance(role, str) else role
+    amt = amount if amount is not None else pl.lit(None, pl.Int64)
     return pl.struct(sys_expr.alias("system"), record_id.cast(pl.String).alias("record_id"),
-                     pl.lit(role).alias("role"), amount.cast(pl.Int64).alias("amount_cents"))
+                     role_expr.alias("role"), amt.cast(pl.Int64).alias("amount_cents"))
+
+
+def exception_only(df: pl.DataFrame, system: str, anchor: str, explanation: pl.Expr,
+                   evidence: pl.Expr) -> pl.DataFrame:
+    """Candidates without items: the rule only raises its exception on these anchors."""
+    return candidates(df.sort(anchor), anchor_system=system, anchor_id=anchor,
+                      items=pl.lit([], dtype=pl.List(ITEM)), score=pl.lit(0.0),
+                      evidence=evidence, explanation=explanation)
 
 
 def evidence_json(**cols: pl.Expr) -> pl.Expr:

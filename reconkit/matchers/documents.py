@@ -12,20 +12,15 @@ from typing import ClassVar
 import polars as pl
 
 from reconkit.matchers.base import (
-    ITEM,
     candidates,
     empty_candidates,
     evidence_json,
+    exception_only,
+    item,
     money,
     register_matcher,
 )
 from reconkit.matchers.context import AllocationState, MatchContext
-
-
-def _item(system: str, record_id: pl.Expr, role: str, amount: pl.Expr | None) -> pl.Expr:
-    amt = amount if amount is not None else pl.lit(None, pl.Int64)
-    return pl.struct(pl.lit(system).alias("system"), record_id.alias("record_id"),
-                     pl.lit(role).alias("role"), amt.cast(pl.Int64).alias("amount_cents"))
 
 
 def _undecided(df: pl.DataFrame, state: AllocationState, link: str, system: str,
@@ -33,14 +28,6 @@ def _undecided(df: pl.DataFrame, state: AllocationState, link: str, system: str,
     decided = state.decided_frame(link, anchors_only=anchors_only) \
         .filter(pl.col("system") == system)
     return df.join(decided.select(pl.col("record_id").alias(id_col)), on=id_col, how="anti")
-
-
-def _only(df: pl.DataFrame, system: str, anchor: str, explanation: pl.Expr,
-          evidence: pl.Expr) -> pl.DataFrame:
-    """Exception-only candidates (no items) for the given anchors."""
-    return candidates(df.sort(anchor), anchor_system=system, anchor_id=anchor,
-                      items=pl.lit([], dtype=pl.List(ITEM)), score=pl.lit(0.0),
-                      evidence=evidence, explanation=explanation)
 
 
 # ---- credit notes -------------------------------------------------------------------------
@@ -68,9 +55,9 @@ class CreditNoteOnLettered:
         cn = cn.join(inv, on="credited_invoice_id")
         return candidates(
             cn.sort("record_id"), anchor_system="billing", anchor_id="record_id",
-            items=pl.concat_list([_item("billing", pl.col("record_id"), "credit_note",
+            items=pl.concat_list([item("billing", pl.col("record_id"), "credit_note",
                                         pl.col("amount_cents")),
-                                  _item("billing", pl.col("credited_invoice_id"), "invoice",
+                                  item("billing", pl.col("credited_invoice_id"), "invoice",
                                         -pl.col("amount_cents"))]),
             score=pl.lit(0.9),
             evidence=evidence_json(invoice_number=pl.col("inv_number"),
@@ -97,9 +84,9 @@ class CreditNoteLinked:
         same = pl.col("party_id").eq_missing(pl.col("inv_party"))
         return candidates(
             cn.sort("record_id"), anchor_system="billing", anchor_id="record_id",
-            items=pl.concat_list([_item("billing", pl.col("record_id"), "credit_note",
+            items=pl.concat_list([item("billing", pl.col("record_id"), "credit_note",
                                         pl.col("amount_cents")),
-                                  _item("billing", pl.col("credited_invoice_id"), "invoice",
+                                  item("billing", pl.col("credited_invoice_id"), "invoice",
                                         -pl.col("amount_cents"))]),
             score=pl.when(same).then(1.0).otherwise(0.7),
             evidence=evidence_json(invoice_number=pl.col("inv_number"), same_party=same),
@@ -125,7 +112,7 @@ class CreditNoteUnattached:
         cn = cn.with_columns(pl.col("issue_date").dt.year().alias("y")).join(
             year, on=["party_id", "y"], how="left").with_columns(
             pl.col("n_inv").fill_null(0), pl.col("inv_total").fill_null(0))
-        return _only(cn, "billing", "record_id", pl.format(
+        return exception_only(cn, "billing", "record_id", pl.format(
             "Credit note {} ({}) is attached to no invoice: a rebate over the client's {} invoices "
             "of the year ({}); decide how to allocate it.", pl.col("number"),
             money(pl.col("amount_cents")), pl.col("n_inv"), money(pl.col("inv_total"))),
@@ -141,7 +128,7 @@ class CreditNoteOrphan:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         cn = _credit_notes(ctx, state).filter(pl.col("credited_invoice_id").is_not_null())
-        return _only(cn, "billing", "record_id", pl.format(
+        return exception_only(cn, "billing", "record_id", pl.format(
             "Credit note {} names invoice {}, which is not in the billing data.",
             pl.col("number"), pl.col("credited_invoice_id")),
             evidence_json(credited_invoice_id=pl.col("credited_invoice_id")))
@@ -170,9 +157,9 @@ class DocumentBooked:
         same_party = pl.col("invoice_party").eq_missing(pl.col("ledger_party"))
         equal = pl.col("invoice_cents") == pl.col("ledger_cents")
         pairs = pairs.filter(equal if self.same_amount else ~equal)
-        items = pl.concat_list([_item("billing", pl.col("invoice_id"), "invoice",
+        items = pl.concat_list([item("billing", pl.col("invoice_id"), "invoice",
                                       pl.col("invoice_cents")),
-                                _item("erp", pl.col("ledger_id"), "ledger_line",
+                                item("erp", pl.col("ledger_id"), "ledger_line",
                                       pl.col("ledger_cents"))])
         evidence = evidence_json(number=pl.col("number"), same_party=same_party,
                                  invoice_cents=pl.col("invoice_cents"),
@@ -202,7 +189,7 @@ class DocumentNotBooked:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         inv = _undecided(ctx.invoices, state, "invoice_ledger", "billing")
-        return _only(inv, "billing", "record_id", pl.format(
+        return exception_only(inv, "billing", "record_id", pl.format(
             "{} {} of {} ({}) is not booked in the ERP.",
             pl.when(pl.col("doc_type") == "invoice").then(pl.lit("Invoice"))
             .otherwise(pl.lit("Credit note")), pl.col("number"),
@@ -281,9 +268,9 @@ class CommitmentBilled:
         }[self.check]
         return candidates(
             pairs, anchor_system="billing", anchor_id="record_id",
-            items=pl.concat_list([_item("billing", pl.col("record_id"), "invoice",
+            items=pl.concat_list([item("billing", pl.col("record_id"), "invoice",
                                         pl.col("billed_cents")),
-                                  _item("crm", pl.col("commitment_id"), "commitment",
+                                  item("crm", pl.col("commitment_id"), "commitment",
                                         pl.col("committed_cents"))]),
             score=pl.lit(1.0 if self.check == "exact" else 0.8),
             evidence=evidence_json(commitment_ref=pl.col("commitment_ref"),
@@ -305,7 +292,7 @@ class InvoiceWithoutCommitment:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         inv = _period_invoices(ctx, state)
-        return _only(inv, "billing", "record_id", pl.format(
+        return exception_only(inv, "billing", "record_id", pl.format(
             "Invoice {} ({}) cites no CRM contract or won opportunity{}.", pl.col("number"),
             money(pl.col("amount_cents")),
             pl.when(pl.col("commitment_ref").is_not_null())
@@ -364,7 +351,7 @@ class CommitmentUnbilled:
                           pl.col("contract_record_id"))
             ).otherwise(pl.format("{} {}: nothing to bill in this period.", pl.col("kind"),
                                   pl.coalesce("contract_number", "record_id")))
-        return _only(com, "crm", "record_id", expl,
+        return exception_only(com, "crm", "record_id", expl,
                      evidence_json(billing_frequency=pl.col("billing_frequency"),
                                    start_date=pl.col("start_date").cast(pl.String)))
 
@@ -412,9 +399,9 @@ class PaymentBooked:
             pairs = pairs.filter((pl.col("n") == 1) & (pl.col("m") == 1))
         return candidates(
             pairs, anchor_system="bank", anchor_id="payment_id",
-            items=pl.concat_list([_item("bank", pl.col("payment_id"), "payment",
+            items=pl.concat_list([item("bank", pl.col("payment_id"), "payment",
                                         pl.col("amount_cents")),
-                                  _item("erp", pl.col("ledger_id"), "ledger_line",
+                                  item("erp", pl.col("ledger_id"), "ledger_line",
                                         pl.col("ledger_cents"))]),
             score=pl.lit(1.0 if self.by_reference else 0.6) - (pl.col("m") > 1) * 0.1,
             evidence=evidence_json(ledger_id=pl.col("ledger_id"), by_reference=pl.lit(
@@ -444,7 +431,7 @@ class ExistingLettering:
             return empty_candidates()
         groups = led.group_by("account", "aux_account", "lettering_code").agg(
             pl.col("record_id").sort().first().alias("anchor"),
-            _item("erp", pl.col("record_id"), "lettered", pl.col("amount_cents"))
+            item("erp", pl.col("record_id"), "lettered", pl.col("amount_cents"))
             .sort_by(pl.col("record_id")).alias("items"),
             pl.col("amount_cents").sum().alias("net"),
             pl.len().alias("n"),
@@ -474,7 +461,7 @@ class LedgerLineUnexplained:
         led = ctx.ledger
         for link in ("invoice_ledger", "payment_ledger", "ledger_lettering"):
             led = _undecided(led, state, link, "erp")
-        return _only(led, "erp", "record_id", pl.format(
+        return exception_only(led, "erp", "record_id", pl.format(
             "Open ERP line {} on account {} ({}, '{}') is tied to no invoice or payment.",
             pl.col("record_id"), pl.coalesce("aux_account", "account"),
             money(pl.col("amount_cents")), pl.col("label").fill_null("")),
@@ -501,7 +488,7 @@ class PartyResolved:
         if m.height == 0:
             return empty_candidates()
         groups = m.group_by("party_id").agg(
-            _item_dyn(pl.col("system"), pl.col("source_id"),
+            item(pl.col("system"), pl.col("source_id"),
                       pl.when(pl.col("system") == "bank").then(pl.lit("payer"))
                       .otherwise(pl.lit("party"))).sort_by("system", "source_id").alias("items"),
             # how referential records were tied decides; a bank payer recognised by name is
@@ -529,7 +516,7 @@ class PartyRenamed:
     kind: ClassVar[str] = "party_renamed"
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-        return _only(ctx.parties.renamed, "crm", "record_id", pl.col("detail"),
+        return exception_only(ctx.parties.renamed, "crm", "record_id", pl.col("detail"),
                      evidence_json(party_id=pl.col("party_id")))
 
 
@@ -544,13 +531,8 @@ class PartyAmbiguous:
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         u = ctx.parties.unresolved.filter(pl.col("system") != "bank")
         frames = [
-            _only(grp, str(system), "record_id", pl.col("detail"),
+            exception_only(grp, str(system), "record_id", pl.col("detail"),
                   evidence_json(candidate_party_ids=pl.col("candidate_party_ids").list.join(", ")))
             for (system,), grp in u.group_by("system", maintain_order=True)
         ]
         return pl.concat(frames) if frames else empty_candidates()
-
-
-def _item_dyn(system: pl.Expr, record_id: pl.Expr, role: pl.Expr) -> pl.Expr:
-    return pl.struct(system.alias("system"), record_id.alias("record_id"), role.alias("role"),
-                     pl.lit(None, pl.Int64).alias("amount_cents"))

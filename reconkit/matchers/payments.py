@@ -13,16 +13,21 @@ from typing import Any, ClassVar
 import polars as pl
 
 from reconkit.matchers.base import (
+    CANDIDATE_SCHEMA,
     ITEM,
     candidates,
+    dumps,
     empty_candidates,
     evidence_json,
+    exception_only,
+    item,
     money,
     register_matcher,
 )
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.matchers.names import name_similarity
 from reconkit.matchers.subset_sum import find_combinations
+from reconkit.money import format_cents
 
 LINK = "payment_invoice"
 _REF_WEIGHT, _AMOUNT_WEIGHT, _PARTY_WEIGHT = 0.5, 0.25, 0.25
@@ -128,11 +133,6 @@ def _allocate(rows: pl.DataFrame) -> pl.DataFrame:
                           pl.max_horizontal(budget - before, pl.lit(0))).alias("alloc"))
 
 
-def _item(system: str, record_id: pl.Expr, role: str, amount: pl.Expr) -> pl.Expr:
-    return pl.struct(pl.lit(system).alias("system"), record_id.alias("record_id"),
-                     pl.lit(role).alias("role"), amount.cast(pl.Int64).alias("amount_cents"))
-
-
 def _finish(ctx: MatchContext, rows: pl.DataFrame, *, score: pl.Expr, explanation: pl.Expr,
             evidence: dict[str, pl.Expr], write_off: pl.Expr | None = None) -> pl.DataFrame:
     """Turn selected (payment, document) rows into one candidate per payment.
@@ -149,10 +149,10 @@ def _finish(ctx: MatchContext, rows: pl.DataFrame, *, score: pl.Expr, explanatio
     notes = rows.select("payment_id", pl.col("credit_note_ids").alias("cn")).explode("cn") \
         .drop_nulls("cn")
     notes = notes.group_by("payment_id").agg(
-        _item("billing", pl.col("cn"), "credit_note", pl.lit(None, pl.Int64)).alias("cn_items"))
+        item("billing", pl.col("cn"), "credit_note", pl.lit(None, pl.Int64)).alias("cn_items"))
     df = rows.group_by("payment_id", maintain_order=True).agg(
         pl.col("alloc").sum().alias("allocated"),
-        _item("billing", pl.col("invoice_id"), "invoice", pl.col("alloc")).alias("inv_items"),
+        item("billing", pl.col("invoice_id"), "invoice", pl.col("alloc")).alias("inv_items"),
         pl.col("invoice_id").alias("invoice_ids"),
         pl.col("number").alias("numbers"),
         pl.col("remaining_cents").sum().alias("open_total"),
@@ -166,11 +166,11 @@ def _finish(ctx: MatchContext, rows: pl.DataFrame, *, score: pl.Expr, explanatio
         pl.col("party_name").first().alias("invoiced_name"),
     ).join(notes, on="payment_id", how="left").with_columns(
         pl.col("cn_items").fill_null(pl.lit([], dtype=pl.List(ITEM))))
-    parts = [pl.concat_list([_item("bank", pl.col("payment_id"), "payment",
+    parts = [pl.concat_list([item("bank", pl.col("payment_id"), "payment",
                                    pl.col("allocated") - pl.col("write_off"))]),
              pl.col("inv_items"), pl.col("cn_items")]
     if write_off is not None:
-        parts.append(pl.concat_list([_item("bank", pl.col("payment_id"), "write_off",
+        parts.append(pl.concat_list([item("bank", pl.col("payment_id"), "write_off",
                                            pl.col("write_off"))]))
     return candidates(
         df, anchor_system="bank", anchor_id="payment_id",
@@ -344,13 +344,8 @@ class ReferenceDuplicate:
                                                       "lettering", return_dtype=pl.String)
         return candidates(
             rows, anchor_system="bank", anchor_id="payment_id",
-            items=pl.concat_list([
-                pl.struct(pl.lit("bank").alias("system"), pl.col("payment_id").alias("record_id"),
-                          pl.lit("payment").alias("role"), pl.lit(0).alias("amount_cents")),
-                pl.struct(pl.lit("billing").alias("system"),
-                          pl.col("invoice_id").alias("record_id"),
-                          pl.lit("invoice").alias("role"), pl.lit(0).alias("amount_cents")),
-            ]),
+            items=pl.concat_list([item("bank", pl.col("payment_id"), "payment", pl.lit(0)),
+                                  item("billing", pl.col("invoice_id"), "invoice", pl.lit(0))]),
             score=0.5 * pl.col("ref_score") + 0.4,
             evidence=evidence_json(invoice_number=pl.col("number"),
                                    ref_evidence=pl.col("ref_evidence"), already_paid_by=paid_by),
@@ -407,10 +402,10 @@ class GroupedSubsetSum:
                 out.append({
                     "anchor_system": "bank", "anchor_id": p["record_id"], "items": items,
                     "score": 0.75 if n == 1 else 0.6,
-                    "evidence": _dumps({"invoice_numbers": numbers, "combinations_found": n,
+                    "evidence": dumps({"invoice_numbers": numbers, "combinations_found": n,
                                         "open_items_searched": len(amounts),
                                         "payer_evidence": p["payer_evidence"]}),
-                    "explanation": (f"Payment of {_fmt(p['remaining_cents'])} from "
+                    "explanation": (f"Payment of {format_cents(p['remaining_cents'])} from "
                                     f"{p['payer_name'] or '?'} carries no invoice number; "
                                     f"{numbers} sum to it exactly"
                                     + ("." if n == 1 else
@@ -440,13 +435,10 @@ class PartyAmount:
         rows = rows.with_columns(pl.len().over("payment_id").alias("n"))
         return candidates(
             rows.sort("payment_id", "invoice_id"), anchor_system="bank", anchor_id="payment_id",
-            items=pl.concat_list([
-                pl.struct(pl.lit("bank").alias("system"), pl.col("payment_id").alias("record_id"),
-                          pl.lit("payment").alias("role"), pl.col("pay_cents").alias("amount_cents")),
-                pl.struct(pl.lit("billing").alias("system"),
-                          pl.col("invoice_id").alias("record_id"), pl.lit("invoice").alias("role"),
-                          pl.col("pay_cents").alias("amount_cents")),
-            ]),
+            items=pl.concat_list([item("bank", pl.col("payment_id"), "payment",
+                                       pl.col("pay_cents")),
+                                  item("billing", pl.col("invoice_id"), "invoice",
+                                       pl.col("pay_cents"))]),
             score=pl.when(pl.col("n") == 1).then(0.7).otherwise(0.6),
             evidence=evidence_json(invoice_number=pl.col("number"),
                                    same_amount_documents=pl.col("n")),
@@ -466,7 +458,7 @@ class UnresolvedPayer:
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state).filter(
             pl.col("party_id").is_null() & (pl.col("candidate_party_ids").list.len() > 1))
-        return _exception_only(pay, pl.format(
+        return exception_only(pay, "bank", "record_id", pl.format(
             "Payer '{}' could be any of {} clients (similar names, unknown IBAN).",
             pl.col("payer_name").fill_null("?"), pl.col("candidate_party_ids").list.len()),
             evidence_json(candidate_party_ids=pl.col("candidate_party_ids").list.join(", ")))
@@ -481,7 +473,7 @@ class Unexplained:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state)
-        return _exception_only(pay, pl.format(
+        return exception_only(pay, "bank", "record_id", pl.format(
             "Received {} from '{}' ({}): no open invoice, reference or known client explains it.",
             money(pl.col("amount_cents")), pl.col("payer_name").fill_null("?"),
             pl.col("remittance").fill_null("no remittance text")), evidence_json(
@@ -499,33 +491,14 @@ class BankDebit:
         decided = state.decided_frame(LINK).filter(pl.col("system") == "bank")
         pay = ctx.payments.filter(pl.col("amount_cents") < 0).join(
             decided.select("record_id"), on="record_id", how="anti")
-        return _exception_only(pay, pl.format(
+        return exception_only(pay, "bank", "record_id", pl.format(
             "Debit of {} on our account ({}): a bank charge or outgoing payment, not a customer "
             "receipt.", money(-pl.col("amount_cents")),
             pl.coalesce("remittance", "payer_name", "bank_tx_code").fill_null("no label")),
             evidence_json(bank_tx_code=pl.col("bank_tx_code")))
 
 
-def _exception_only(df: pl.DataFrame, explanation: pl.Expr, evidence: pl.Expr) -> pl.DataFrame:
-    return candidates(df.sort("record_id"), anchor_system="bank", anchor_id="record_id",
-                      items=pl.lit([], dtype=pl.List(ITEM)), score=pl.lit(0.0),
-                      evidence=evidence, explanation=explanation)
-
-
-def _fmt(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
-
-
-def _dumps(obj: Any) -> str:
-    from reconkit.matchers.base import dumps
-
-    return dumps(obj)
-
-
 def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
-    from reconkit.matchers.base import CANDIDATE_SCHEMA
-
     if not rows:
         return empty_candidates()
     return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA)
