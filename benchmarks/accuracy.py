@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from data_samples.evaluate import Truth, evaluate  # noqa: E402
-from data_samples.run_configs import generate  # noqa: E402
-from reconkit import load_config, run  # noqa: E402
+from data_samples.evaluate import Truth, evaluate
+from data_samples.run_configs import generate
+from reconkit import load_config, run
 
 TARGETS = {"auto_precision": 0.995, "auto_recall": 0.90, "auto_or_review_recall": 0.98,
            "exception_recall": 0.90}

@@ -108,10 +108,8 @@ def month_counts(folder: Path) -> dict[str, int]:
 def timed_run(config: Path, out: Path, timeout: float) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of `reconkit run config --out out --quiet`."""
     cmd = [str(BIN / "reconkit"), "run", str(config), "--out", str(out), "--quiet"]
-    if TIME_V.exists():
-        cmd = [str(TIME_V), "-v", *cmd]
-    else:
-        cmd = [sys.executable, "-c", RSS_PROBE, *cmd]
+    cmd = ([str(TIME_V), "-v", *cmd] if TIME_V.exists()
+           else [sys.executable, "-c", RSS_PROBE, *cmd])
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           check=False)

@@ -48,7 +48,8 @@ def _prf(pred: set[Any], true: set[Any]) -> dict[str, float | int]:
             "predicted": len(pred), "true": len(true), "true_positives": tp}
 
 
-def predicted_links(result: ReconResult, kind: str, statuses: tuple[str, ...]) -> set[tuple[str, str]]:
+def predicted_links(result: ReconResult, kind: str,
+                    statuses: tuple[str, ...]) -> set[tuple[str, str]]:
     left_role, right_role = LINK_ROLES[kind]
     m = result.matches.filter((pl.col("kind") == kind) & pl.col("status").is_in(statuses))
     items = result.match_items.join(m.select("match_id"), on="match_id")

@@ -580,7 +580,7 @@ def _make_clients(world: World, roles: list[str], rng: random.Random, ids: Ids,
 
 
 def _payer_profile(rng: random.Random, role: str) -> str:
-    if role in ("cn_lettered",):
+    if role == "cn_lettered":
         return "prompt"
     if role in ("partial", "over", "dup", "fee", "grouped", "subsidiary", "same_amount",
                 "recurring", "netting", "grouped_refs", "twin", "unresolved_twin", "renamed"):

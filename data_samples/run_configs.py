@@ -15,7 +15,8 @@ period: "{period}"
 catalog: {catalog}
 sources:
   - {{name: parties, kind: csv, path: canonical/parties.csv, profile: canonical_parties}}
-  - {{name: commitments, kind: csv, path: canonical/commitments.csv, profile: canonical_commitments}}
+  - {{name: commitments, kind: csv, path: canonical/commitments.csv,
+     profile: canonical_commitments}}
   - {{name: invoices, kind: csv, path: canonical/invoices.csv, profile: canonical_invoices}}
   - {{name: ledger, kind: csv, path: canonical/ledger_lines.csv, profile: canonical_ledger_lines}}
   - {{name: bank, kind: csv, path: canonical/payments.csv, profile: canonical_payments}}

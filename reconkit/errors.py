@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 class ReconkitError(Exception):
     """Base error: a plain-language message plus where it happened and what to do."""
 

@@ -7,11 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from shared_files import EXAMPLES, col, fixtures, shared_file
 
 from reconkit.errors import SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.camt053 import load_camt053
+
+from shared_files import EXAMPLES, col, fixtures, shared_file
 
 FIXTURES = fixtures("camt053")
 
@@ -269,7 +270,7 @@ def test_malformed_xml_raises_with_line(tmp_path: Path) -> None:
 
 def test_other_iso_message_is_rejected(tmp_path: Path) -> None:
     text = _camt(_entry("1.00", "CRDT")).replace("camt.053.001.08", "camt.054.001.08")
-    with pytest.raises(SourceFormatError, match="not a camt.053 bank statement"):
+    with pytest.raises(SourceFormatError, match=r"not a camt\.053 bank statement"):
         load_camt053(_write(tmp_path, text))
     with pytest.raises(SourceFormatError, match=r"starts with <Invoice/Line>"):
         load_camt053(_write(tmp_path, "<Invoice><Line/></Invoice>", "inv.xml"))

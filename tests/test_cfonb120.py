@@ -6,11 +6,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from shared_files import EXAMPLES, col, fixtures, shared_file
 
 from reconkit.errors import SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.cfonb120 import load_cfonb120
+
+from shared_files import EXAMPLES, col, fixtures, shared_file
 
 FIXTURES = fixtures("cfonb120")
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _http_fixture import ApiServer, Reply, Request, api_server_fixture  # noqa: F401
 
 from reconkit.connectors import (
     HttpClient,
@@ -28,6 +27,8 @@ from reconkit.ids import to_sf18
 from reconkit.loaders.hubspot import load_hubspot
 from reconkit.loaders.salesforce import load_salesforce
 from reconkit.loaders.stripe import load_stripe
+
+from _http_fixture import ApiServer, Reply, Request, api_server_fixture  # noqa: F401
 
 TOKEN = "sk_test_51SECRETtokenVALUE"
 

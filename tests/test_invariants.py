@@ -9,8 +9,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import World
 from reconkit.result import ReconResult
+
+from builders import World
 
 IBANS = ["FR7630006000011234567890189", "FR7610107001011234567890129",
          "FR7630004000031234567890143"]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from builders import World
 from reconkit.export.lettering import code_at, code_index, propose_lettering, write_lettering
+
+from builders import World
 
 IBAN = "FR7630006000011234567890189"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from builders import World
 from reconkit.parties import resolve_parties
+
+from builders import World
 
 
 def _party(pm, system: str, rid: str) -> str:  # type: ignore[no-untyped-def]

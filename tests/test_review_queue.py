@@ -7,12 +7,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import BOLT_IBAN
 
 from reconkit.result import ReconResult
 from reconkit.review.queue import QUEUE_COLUMNS, context, review_queue
 from reconkit.review.records import exception_records
 from reconkit.review.store import DecisionStore
+
+from conftest import BOLT_IBAN
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_samples" / "sample" / "run_canonical.yaml"
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import BOLT_IBAN
 
 from reconkit.errors import ReconkitError
 from reconkit.result import ReconResult
 from reconkit.review.learn import aliases_taught
 from reconkit.review.store import Decision, DecisionStore
+
+from conftest import BOLT_IBAN
 
 
 def _clock() -> Callable[[], datetime]:

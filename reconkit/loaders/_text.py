@@ -36,8 +36,7 @@ def read_text(path: Path, encoding: str | None = None) -> tuple[str, str]:
     raw = Path(path).read_bytes()
     enc = encoding or detect_encoding(raw)
     text = raw.decode(enc, errors="strict")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n"), enc
 
 

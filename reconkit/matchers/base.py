@@ -56,12 +56,17 @@ def matcher_kinds() -> list[str]:
 def build_matcher(kind: str, params: dict[str, Any]) -> Matcher:
     """Instantiate a matcher from its serialised form (catalog `matcher:` entry)."""
     _import_builtin()
+    if kind not in _REGISTRY:
+        raise ValueError(f"unknown matcher {kind!r}; known matchers: "
+                         f"{', '.join(sorted(_REGISTRY))}")
     cls = _REGISTRY[kind]
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(params) - names
     if unknown:
         raise TypeError(f"matcher {kind!r} has no parameter(s) {sorted(unknown)}; "
                         f"it takes {sorted(names)}")
+    # lists from YAML become tuples: matchers are frozen, their parameters immutable
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
     return cls(**params)  # type: ignore[no-any-return]
 
 
@@ -71,7 +76,7 @@ def to_dict(matcher: Matcher) -> dict[str, Any]:
 
 
 def _import_builtin() -> None:
-    from reconkit.matchers import documents, payments  # noqa: F401
+    from reconkit.matchers import combinators, documents, payments  # noqa: F401
 
 
 def empty_candidates() -> pl.DataFrame:

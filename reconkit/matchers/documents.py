@@ -232,8 +232,9 @@ def _commitment_pairs(ctx: MatchContext, state: AllocationState,
 @dataclass(frozen=True)
 class CommitmentBilled:
     """The invoice cites a CRM commitment and is billed as committed (`check`: `exact`; with
-    `period_only=False` earlier invoices are linked too), or with a known kind of difference: `discount_not_applied` (billed at the undiscounted list
-    amount), `renewal_drift` (auto-renewed contract billed at an indexed price), `mismatch`
+    `period_only=False` earlier invoices are linked too), or with a known kind of difference:
+    `discount_not_applied` (billed at the undiscounted list amount), `renewal_drift`
+    (auto-renewed contract billed at an indexed price within the index band), `mismatch`
     (any other difference)."""
 
     kind: ClassVar[str] = "commitment_billed"

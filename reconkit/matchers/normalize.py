@@ -66,7 +66,8 @@ def normalize_name(expr: pl.Expr) -> pl.Expr:
 
 
 def ocr_digits(s: pl.Expr) -> pl.Expr:
-    """Upper-case text: O -> 0 and I/L -> 1 where the letter touches a digit and no other letter (upper case)."""
+    """Upper-case text: O -> 0 and I/L -> 1 where the letter touches a digit and no other
+    letter."""
     for letters, digit in (("O", "0"), ("[IL]", "1")):
         s = s.str.replace_all(rf"(^|[^A-Z]){letters}([0-9])", f"${{1}}{digit}${{2}}")
         s = s.str.replace_all(rf"([0-9]){letters}([^A-Z]|$)", f"${{1}}{digit}${{2}}")

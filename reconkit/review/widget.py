@@ -95,7 +95,8 @@ class ReviewApp:
             self._say("Select one or more exceptions first.")
             return []
         before = self.store.aliases().height
-        ids = self.store.bulk([Decision("confirm", match_id=_best(r), exception_id=r["exception_id"])
+        ids = self.store.bulk([Decision("confirm", match_id=_best(r),
+                                        exception_id=r["exception_id"])
                                for r in rows], user=self.user, result=self.result)
         self._refresh()
         self._say(f"Confirmed {len(ids)} exceptions (decisions {ids[0]}–{ids[-1]})"
