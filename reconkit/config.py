@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,9 @@ class RunConfig(BaseModel):
     currency: str = "EUR"
     timezone: str = "Europe/Paris"
     catalog: Path | None = None
+    fx_rates: dict[str, str] = Field(
+        default_factory=dict,
+        description="period exchange rates to `currency`, as decimal strings: {USD: '0.92'}")
     store: Path | None = Field(default=None, description="decisions database (SQLite) file")
     sources: list[SourceConfig]
 
@@ -45,6 +49,27 @@ class RunConfig(BaseModel):
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", v):
             raise ValueError("period must look like 2026-10 (YYYY-MM)")
         return v
+
+    @field_validator("fx_rates", mode="before")
+    @classmethod
+    def _rates_are_text(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for cur, rate in v.items():
+                if isinstance(rate, float):
+                    raise ValueError(f"fx_rates: write the rate for {cur} in quotes ('{rate}'): "
+                                     "rates are exact decimals, never floating point")
+        return v
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _rates(cls, v: dict[str, str]) -> dict[str, str]:
+        for cur, rate in v.items():
+            if not re.fullmatch(r"[A-Z]{3}", cur):
+                raise ValueError(f"fx_rates: {cur!r} is not an ISO currency code like USD")
+            if not re.fullmatch(r"\d+(\.\d+)?", str(rate)) or Decimal(str(rate)) <= 0:
+                raise ValueError(f"fx_rates: rate for {cur} must be a positive decimal "
+                                 "written as text, e.g. '0.9215'")
+        return {k: str(r) for k, r in v.items()}
 
     @property
     def period_start(self) -> date:

@@ -46,11 +46,13 @@ class Reconciliation:
     period_start: date
     period_end: date
     currency: str = "EUR"
+    fx_rates: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_config(cls, config: RunConfig) -> Reconciliation:
         return cls(catalog=load_catalog(config.catalog), period_start=config.period_start,
-                   period_end=config.period_end, currency=config.currency)
+                   period_end=config.period_end, currency=config.currency,
+                   fx_rates=tuple(sorted(config.fx_rates.items())))
 
     def match(self, loaded: LoadResult, *, aliases: pl.DataFrame | None = None,
               progress: Progress | None = None) -> ReconResult:
@@ -60,7 +62,8 @@ class Reconciliation:
         say("resolving parties")
         parties = resolve_parties(tables, aliases)
         ctx = MatchContext(tables=tables, parties=parties, period_start=self.period_start,
-                           period_end=self.period_end, currency=self.currency)
+                           period_end=self.period_end, currency=self.currency,
+                           fx_rates=dict(self.fx_rates))
         state = AllocationState()
         opens = ctx.open_items
         state.init_records("billing", opens["record_id"], opens["open_cents"])

@@ -107,12 +107,13 @@ class World:
             out[name] = conform(name, pl.DataFrame(full, schema=COLUMNS[name]))
         return out
 
-    def reconcile(self) -> ReconResult:
+    def reconcile(self, fx_rates: dict[str, str] | None = None) -> ReconResult:
         tables = self.tables()
         loaded = merge_loaded([Loaded(tables=tables, rows_read={"test": 0})])
         assert loaded.quarantine.height == 0, loaded.quarantine
         rec = Reconciliation(catalog=load_catalog(), period_start=OCT,
-                             period_end=date(2026, 10, 31))
+                             period_end=date(2026, 10, 31),
+                             fx_rates=tuple(sorted((fx_rates or {}).items())))
         return rec.match(loaded)
 
 

@@ -255,3 +255,30 @@ def test_every_record_is_accounted_for_and_nothing_allocated_twice() -> None:
         .filter(pl.col("role").is_in(["invoice", "payment"])) \
         .group_by("record_id").agg(pl.col("amount_cents").sum())
     assert used["amount_cents"].max() <= 10_000
+
+
+def test_amounts_in_different_currencies_are_never_compared_as_equal() -> None:
+    w = _world()
+    w.invoice("A", "F-2026-005001", 100_000)
+    w.invoices[-1]["currency"] = "USD"
+    w.payment("P1", 100_000, payer="ACME CONSEIL", iban=IBAN_A, text="F-2026-005001")
+    r = w.reconcile()
+    auto = r.matches.filter((pl.col("kind") == "payment_invoice") & (pl.col("status") == "auto"))
+    assert auto.height == 0
+    # no rate configured: nothing converts it, so it stays unexplained, for a person
+    assert categories_of(r, "P1") == {"unmatched_payment"}
+
+
+def test_foreign_currency_invoice_paid_at_the_period_rate() -> None:
+    w = _world()
+    inv = w.invoice("A", "F-2026-005002", 100_000)
+    w.invoices[-1]["currency"] = "USD"
+    w.payment("P1", 91_800, payer="ACME CONSEIL", iban=IBAN_A, text="F-2026-005002")
+    r = w.reconcile(fx_rates={"USD": "0.92"})
+    m = payment_match(r, "P1")
+    assert (m["status"], m["rule_id"]) == ("review", "PAY-FX")
+    assert {(i["record_id"], i["role"], i["amount_cents"]) for i in m["items"]} == {
+        ("P1", "payment", 91_800), (inv, "invoice", 100_000)}
+    ev = __import__("json").loads(m["evidence"])
+    assert (ev["expected_cents"], ev["fx_difference_cents"]) == (92_000, -200)
+    assert categories_of(r, "P1") == {"fx_difference"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cached_property
 
 import polars as pl
@@ -32,6 +33,14 @@ class MatchContext:
     period_start: date
     period_end: date
     currency: str = "EUR"
+    fx_rates: dict[str, str] = field(default_factory=dict)  # 1 unit of key = value in currency
+
+    def fx_rate_ppm(self) -> dict[str, int]:
+        """Exchange rates to the company currency as integer parts per million (no floats)."""
+        out = {self.currency: 1_000_000}
+        for cur, rate in self.fx_rates.items():
+            out[cur.upper()] = int((Decimal(str(rate)) * 1_000_000).to_integral_value())
+        return out
 
     def table(self, name: str) -> pl.DataFrame:
         return self.tables.get(name) if name in self.tables else empty_table(name)  # type: ignore[return-value]
@@ -68,9 +77,11 @@ class MatchContext:
         """Each invoice/credit note with the 411 lines booked under the same document number."""
         inv = self.invoices.select(pl.col("record_id").alias("invoice_id"), "ref_key",
                                    pl.col("amount_cents").alias("invoice_cents"),
+                                   pl.col("currency").alias("invoice_currency"),
                                    pl.col("party_id").alias("invoice_party"))
         led = self.ledger.select(pl.col("record_id").alias("ledger_id"), "ref_key",
                                  pl.col("amount_cents").alias("ledger_cents"),
+                                 pl.col("currency").alias("ledger_currency"),
                                  pl.col("party_id").alias("ledger_party"), "lettered",
                                  "lettering_date", "entry_date")
         # a ledger line of the same sign as the document: the sales-journal line, not a payment
@@ -109,7 +120,7 @@ class MatchContext:
             pl.col("credit_note_cents").fill_null(0),
         ).with_columns((pl.col("amount_cents") + pl.col("credit_note_cents")).alias("open_cents"))
         return out.select("record_id", "number", "party_id", "doc_type", "issue_date",
-                          "due_date", "amount_cents", "open_cents", "credit_note_ids",
+                          "due_date", "currency", "amount_cents", "open_cents", "credit_note_ids",
                           "credit_note_cents", "party_name").sort("record_id")
 
     @cached_property

@@ -155,8 +155,11 @@ class DocumentBooked:
         # one ERP line per document and one document per ERP line, else it is not evidence
         pairs = pairs.filter((pl.len().over("invoice_id") == 1) & (pl.len().over("ledger_id") == 1))
         same_party = pl.col("invoice_party").eq_missing(pl.col("ledger_party"))
-        equal = pl.col("invoice_cents") == pl.col("ledger_cents")
-        pairs = pairs.filter(equal if self.same_amount else ~equal)
+        same_currency = pl.col("invoice_currency") == pl.col("ledger_currency")
+        equal = (pl.col("invoice_cents") == pl.col("ledger_cents")) & same_currency
+        # a document in another currency than the book cannot be compared: booked, reviewed
+        pairs = pairs.filter((equal | ~same_currency) if self.same_amount
+                             else (same_currency & ~equal))
         items = pl.concat_list([item("billing", pl.col("invoice_id"), "invoice",
                                       pl.col("invoice_cents")),
                                 item("erp", pl.col("ledger_id"), "ledger_line",
@@ -167,11 +170,16 @@ class DocumentBooked:
         if self.same_amount:
             return candidates(
                 pairs.sort("invoice_id"), anchor_system="billing", anchor_id="invoice_id",
-                items=items, score=pl.when(same_party).then(1.0).otherwise(0.8),
+                items=items,
+                score=pl.when(same_party & same_currency).then(1.0).otherwise(0.8),
                 evidence=evidence,
-                explanation=pl.format("{} is booked in the ERP ({}) for the same amount {}.",
-                                      pl.col("number"), pl.col("ledger_id"),
-                                      money(pl.col("invoice_cents"))))
+                explanation=pl.when(same_currency).then(pl.format(
+                    "{} is booked in the ERP ({}) for the same amount {}.", pl.col("number"),
+                    pl.col("ledger_id"), money(pl.col("invoice_cents")))).otherwise(pl.format(
+                    "{} ({} {}) is booked in the ERP ({}) as {} {}: check the exchange rate.",
+                    pl.col("number"), money(pl.col("invoice_cents")), pl.col("invoice_currency"),
+                    pl.col("ledger_id"), money(pl.col("ledger_cents")),
+                    pl.col("ledger_currency"))))
         return candidates(
             pairs.sort("ledger_id"), anchor_system="erp", anchor_id="ledger_id", items=items,
             score=pl.lit(0.8), evidence=evidence,

@@ -75,10 +75,13 @@ def _party_score(ctx: MatchContext, frame: pl.DataFrame, *, payer_party: str,
     ).drop("__i", "__name")
 
 
-def _ref_groups(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
+def _ref_groups(ctx: MatchContext, state: AllocationState, *,
+                same_currency: bool = True) -> pl.DataFrame:
     """Per open payment: the open documents its references cite, with amounts and parties.
 
     One row per (payment, cited document), plus group figures: `n_refs`, `sum_remaining`.
+    Amounts are only compared in one currency: documents in the payment's currency, or (with
+    `same_currency=False`) only those in another currency, for the exchange-rate rule.
     """
     pay = _open_payments(ctx, state)
     docs = _open_documents(ctx, state).filter(pl.col("remaining_cents") != 0)
@@ -89,8 +92,10 @@ def _ref_groups(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
     rows = rows.join(pay.select(pl.col("record_id").alias("payment_id"), "remaining_cents",
                                 "payer_name", "payer_norm",
                                 pl.col("party_id").alias("payer_party"), "payer_evidence",
-                                "booking_date").rename({"remaining_cents": "pay_cents"}),
-                     on="payment_id")
+                                "booking_date", pl.col("currency").alias("pay_currency"))
+                     .rename({"remaining_cents": "pay_cents"}), on="payment_id")
+    same = pl.col("currency") == pl.col("pay_currency")
+    rows = rows.filter(same if same_currency else ~same)
     return rows.with_columns(
         pl.len().over("payment_id").alias("n_refs"),
         pl.col("remaining_cents").sum().over("payment_id").alias("sum_remaining"),
@@ -334,11 +339,14 @@ class ReferenceDuplicate:
         docs = docs.join(settled, on="record_id", how="left").filter(
             pl.col("lettered").fill_null(False) | (pl.col("remaining_cents") == 0))
         rows = ctx.payment_refs.join(
-            pay.select(pl.col("record_id").alias("payment_id"), "amount_cents", "payer_name"),
+            pay.select(pl.col("record_id").alias("payment_id"), "amount_cents", "payer_name",
+                       "currency"),
             on="payment_id").join(
             docs.select(pl.col("record_id").alias("invoice_id"), "number",
+                        pl.col("currency").alias("invoice_currency"),
                         pl.col("amount_cents").alias("invoice_cents")), on="invoice_id")
-        rows = rows.filter(pl.col("amount_cents") == pl.col("invoice_cents"))
+        rows = rows.filter((pl.col("amount_cents") == pl.col("invoice_cents"))
+                           & (pl.col("currency") == pl.col("invoice_currency")))
         rows = rows.filter(pl.len().over("payment_id") == 1)
         paid_by = pl.col("invoice_id").replace_strict(state.consumed_by_map(), default="the ERP "
                                                       "lettering", return_dtype=pl.String)
@@ -374,11 +382,11 @@ class GroupedSubsetSum:
             return empty_candidates()
         # each payment with its client's open documents issued before it (vectorised), in
         # due-date order, at most `max_items`; only the search itself runs per payment
-        pool = pay.select("record_id", "party_id", "remaining_cents", "payer_name",
+        pool = pay.select("record_id", "party_id", "currency", "remaining_cents", "payer_name",
                           "payer_evidence", "booking_date").join(
-            docs.select(pl.col("record_id").alias("doc_id"), "party_id", "number", "issue_date",
-                        "due_date", pl.col("remaining_cents").alias("doc_cents")),
-            on="party_id")
+            docs.select(pl.col("record_id").alias("doc_id"), "party_id", "currency", "number",
+                        "issue_date", "due_date", pl.col("remaining_cents").alias("doc_cents")),
+            on=["party_id", "currency"])
         pool = pool.filter(pl.col("issue_date") <= pl.col("booking_date")
                            + pl.duration(days=self.days_after_payment))
         pool = pool.sort("record_id", "due_date", "issue_date", "doc_id", nulls_last=True)
@@ -426,12 +434,13 @@ class PartyAmount:
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state).filter(pl.col("party_id").is_not_null())
         docs = _open_documents(ctx, state).filter(pl.col("remaining_cents") > 0)
-        rows = pay.select(pl.col("record_id").alias("payment_id"), "party_id",
+        rows = pay.select(pl.col("record_id").alias("payment_id"), "party_id", "currency",
                           pl.col("remaining_cents").alias("pay_cents"), "payer_name",
                           "booking_date").join(
-            docs.select(pl.col("record_id").alias("invoice_id"), "party_id", "number",
+            docs.select(pl.col("record_id").alias("invoice_id"), "party_id", "currency", "number",
                         "remaining_cents", "issue_date"),
-            left_on=["party_id", "pay_cents"], right_on=["party_id", "remaining_cents"])
+            left_on=["party_id", "currency", "pay_cents"],
+            right_on=["party_id", "currency", "remaining_cents"])
         rows = rows.with_columns(pl.len().over("payment_id").alias("n"))
         return candidates(
             rows.sort("payment_id", "invoice_id"), anchor_system="bank", anchor_id="payment_id",
@@ -502,3 +511,50 @@ def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
     if not rows:
         return empty_candidates()
     return pl.DataFrame(rows, schema=CANDIDATE_SCHEMA)
+
+
+@register_matcher
+@dataclass(frozen=True)
+class ReferenceFx:
+    """The payment cites one open document issued in another currency, and its amount is the
+    document's converted at the period's rate within `tolerance_bp`: a proposal with the
+    exchange difference for a person to book."""
+
+    kind: ClassVar[str] = "reference_fx"
+    tolerance_bp: int = 300
+
+    def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
+        rates = ctx.fx_rate_ppm()
+        rows = _ref_groups(ctx, state, same_currency=False).filter(pl.col("n_refs") == 1)
+        rows = rows.with_columns(
+            pl.col("currency").replace_strict(rates, default=None, return_dtype=pl.Int64)
+            .alias("doc_ppm"),
+            pl.col("pay_currency").replace_strict(rates, default=None, return_dtype=pl.Int64)
+            .alias("pay_ppm"),
+        ).filter(pl.col("doc_ppm").is_not_null() & pl.col("pay_ppm").is_not_null())
+        # expected = open amount x doc rate / payment rate, integer cents, rounded half up
+        expected = ((pl.col("remaining_cents") * pl.col("doc_ppm") * 2 + pl.col("pay_ppm"))
+                    // (2 * pl.col("pay_ppm")))
+        rows = rows.with_columns(expected.alias("expected_cents")).with_columns(
+            (pl.col("pay_cents") - pl.col("expected_cents")).alias("fx_diff"))
+        rows = rows.filter(pl.col("fx_diff").abs() * 10_000
+                           <= pl.col("expected_cents") * self.tolerance_bp)
+        rows = _with_party(ctx, rows)
+        return candidates(
+            rows.sort("payment_id"), anchor_system="bank", anchor_id="payment_id",
+            items=pl.concat_list([
+                item("bank", pl.col("payment_id"), "payment", pl.col("pay_cents")),
+                item("billing", pl.col("invoice_id"), "invoice", pl.col("remaining_cents"))]),
+            score=0.5 * pl.col("ref_score") + 0.25 * pl.col("party_score"),
+            evidence=evidence_json(invoice_number=pl.col("number"),
+                                   invoice_currency=pl.col("currency"),
+                                   expected_cents=pl.col("expected_cents"),
+                                   fx_difference_cents=pl.col("fx_diff"),
+                                   rate_ppm=pl.col("doc_ppm")),
+            explanation=pl.format("Payment of {} {} cites {} ({} {}): {} {} at the period's rate, "
+                                  "an exchange difference of {} to book.",
+                                  money(pl.col("pay_cents")), pl.col("pay_currency"),
+                                  pl.col("number"), money(pl.col("remaining_cents")),
+                                  pl.col("currency"), money(pl.col("expected_cents")),
+                                  pl.col("pay_currency"), money(pl.col("fx_diff"))),
+        )
