@@ -24,6 +24,7 @@ from reconkit.matchers.base import (
     money,
     register_matcher,
 )
+from reconkit.matchers.blocking import Blocking, DateWindow, SameValue
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.matchers.names import name_similarity
 from reconkit.matchers.subset_sum import find_combinations
@@ -374,6 +375,14 @@ class GroupedSubsetSum:
     max_items: int = 40
     max_alternatives: int = 5
     days_after_payment: int = 5
+    days_before_payment: int = 400
+
+    def blocking(self) -> Blocking:
+        """The payer's open documents in the payment's currency, issued up to
+        `days_before_payment` before it (and a few days after: invoices dated late)."""
+        return Blocking(keys=(SameValue("party_id"), SameValue("currency")),
+                        filters=(DateWindow("booking_date", "issue_date",
+                                            self.days_before_payment, self.days_after_payment),))
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state).filter(pl.col("party_id").is_not_null())
@@ -382,13 +391,12 @@ class GroupedSubsetSum:
             return empty_candidates()
         # each payment with its client's open documents issued before it (vectorised), in
         # due-date order, at most `max_items`; only the search itself runs per payment
-        pool = pay.select("record_id", "party_id", "currency", "remaining_cents", "payer_name",
-                          "payer_evidence", "booking_date").join(
+        pool = self.blocking().pairs(
+            pay.select("record_id", "party_id", "currency", "remaining_cents", "payer_name",
+                       "payer_evidence", "booking_date"),
             docs.select(pl.col("record_id").alias("doc_id"), "party_id", "currency", "number",
                         "issue_date", "due_date", pl.col("remaining_cents").alias("doc_cents")),
-            on=["party_id", "currency"])
-        pool = pool.filter(pl.col("issue_date") <= pl.col("booking_date")
-                           + pl.duration(days=self.days_after_payment))
+        ).collect()
         pool = pool.sort("record_id", "due_date", "issue_date", "doc_id", nulls_last=True)
         pool = pool.filter(pl.int_range(pl.len()).over("record_id") < self.max_items)
         grouped = pool.group_by("record_id", maintain_order=True).agg(
@@ -434,13 +442,14 @@ class PartyAmount:
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state).filter(pl.col("party_id").is_not_null())
         docs = _open_documents(ctx, state).filter(pl.col("remaining_cents") > 0)
-        rows = pay.select(pl.col("record_id").alias("payment_id"), "party_id", "currency",
-                          pl.col("remaining_cents").alias("pay_cents"), "payer_name",
-                          "booking_date").join(
+        same = Blocking(keys=(SameValue("party_id"), SameValue("currency"),
+                              SameValue("pay_cents", "remaining_cents")))
+        rows = same.pairs(
+            pay.select(pl.col("record_id").alias("payment_id"), "party_id", "currency",
+                       pl.col("remaining_cents").alias("pay_cents"), "payer_name",
+                       "booking_date"),
             docs.select(pl.col("record_id").alias("invoice_id"), "party_id", "currency", "number",
-                        "remaining_cents", "issue_date"),
-            left_on=["party_id", "currency", "pay_cents"],
-            right_on=["party_id", "currency", "remaining_cents"])
+                        "remaining_cents", "issue_date")).collect()
         rows = rows.with_columns(pl.len().over("payment_id").alias("n"))
         return candidates(
             rows.sort("payment_id", "invoice_id"), anchor_system="bank", anchor_id="payment_id",
