@@ -27,7 +27,7 @@ PAYER_NAME_MIN = 0.88      # a payer name must reach this to be attached by name
 PAYER_NAME_FLOOR = 0.80    # ... and any other client within the margin of it, even below
 PAYER_NAME_MARGIN = 0.06   # the minimum, makes it ambiguous ("NOEL AUD": AUDIT vs AUDITS)
 NAME_MARGIN = 0.04
-RENAMED_MAX_SIMILARITY = 0.6
+RENAMED_MAX_SIMILARITY = 0.9  # below this the CRM name is not a spelling of the old one
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,13 @@ def _renamed(members: pl.DataFrame) -> pl.DataFrame:
                                .alias("sim"))
     best = pairs.group_by("party_id", "source_id", "name").agg(
         pl.col("sim").max(), pl.col("other_name").sort_by("sim").last())
-    return best.filter(pl.col("sim") < RENAMED_MAX_SIMILARITY).select(
+    # a second CRM entity of a client ("X Services" beside "X") is not a rename: only flag
+    # parties where no CRM account carries the name billing and the ERP know
+    known = best.group_by("party_id").agg(
+        (pl.col("sim").max() >= RENAMED_MAX_SIMILARITY).alias("crm_knows_it"))
+    best = best.join(known, on="party_id")
+    return best.filter((pl.col("sim") < RENAMED_MAX_SIMILARITY)
+                       & ~pl.col("crm_knows_it")).select(
         "party_id", pl.lit("crm").alias("system"), pl.col("source_id").alias("record_id"),
         pl.format("CRM name '{}' differs from the name kept in billing/ERP '{}'",
                   pl.col("name"), pl.col("other_name")).alias("detail"),

@@ -1,4 +1,4 @@
-"""Frames to the formats finance teams pass around: Excel workbooks and Markdown tables.
+"""Frames to the formats finance teams pass around: Excel workbooks, CSV and Markdown tables.
 
 Excel is written with openpyxl (no xlsxwriter needed). Money columns (`*_cents`, Int64) become
 exact decimal amounts (`Decimal`, never a float) formatted `#,##0.00`, under the column name
@@ -54,6 +54,17 @@ def to_xlsx(sheets: Mapping[str, pl.DataFrame], path: Path | str) -> Path:
         if df.width:
             ws.auto_filter.ref = f"A1:{get_column_letter(df.width)}{df.height + 1}"
     wb.save(path)
+    return path
+
+
+def to_csv(df: pl.DataFrame, path: Path | str) -> Path:
+    """Write a frame as CSV a spreadsheet opens (list columns joined with `; `, as in
+    `to_xlsx`; money stays in integer cents under its `_cents` name); return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lists = [c for c, t in df.schema.items() if isinstance(t, pl.List)]
+    df.with_columns(pl.col(c).cast(pl.List(pl.String)).list.join("; ") for c in lists) \
+        .write_csv(path)
     return path
 
 

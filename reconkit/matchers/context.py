@@ -14,6 +14,7 @@ from functools import cached_property
 
 import polars as pl
 
+from reconkit.loaders.fec import journal_kind
 from reconkit.matchers.normalize import normalize_name, reference_key
 from reconkit.matchers.references import (
     extract_tokens,
@@ -79,14 +80,23 @@ class MatchContext:
                                    pl.col("amount_cents").alias("invoice_cents"),
                                    pl.col("currency").alias("invoice_currency"),
                                    pl.col("party_id").alias("invoice_party"))
+        sales = {c: journal_kind(c, "") in ("sales", "credit_note")
+                 for c in self.ledger["journal_code"].unique().to_list()}
         led = self.ledger.select(pl.col("record_id").alias("ledger_id"), "ref_key",
                                  pl.col("amount_cents").alias("ledger_cents"),
+                                 pl.col("journal_code").replace_strict(
+                                     sales, default=False, return_dtype=pl.Boolean)
+                                 .alias("sales_journal"),
                                  pl.col("currency").alias("ledger_currency"),
                                  pl.col("party_id").alias("ledger_party"), "lettered",
                                  "lettering_date", "entry_date")
-        # a ledger line of the same sign as the document: the sales-journal line, not a payment
+        # the document's own line: in a sales or credit-note journal (whatever its sign: a line
+        # booked with the wrong sign is a mismatch to report), else of the document's sign (a
+        # payment line in the bank journal has the opposite sign)
         return inv.join(led, on="ref_key").filter(
-            (pl.col("invoice_cents") >= 0) == (pl.col("ledger_cents") >= 0))
+            pl.col("sales_journal")
+            | ((pl.col("invoice_cents") >= 0) == (pl.col("ledger_cents") >= 0))).drop(
+            "sales_journal")
 
     @cached_property
     def settled_invoices(self) -> pl.DataFrame:
@@ -136,7 +146,11 @@ class MatchContext:
         pairs = pairs.rename({cols[0]: "payment_id", cols[1]: "invoice_id"}).select(
             "payment_id", "invoice_id", "ref_evidence", "ref_score")
         # typos that are ambiguous globally are often unique among the payer's own documents
-        rest = self.payments.filter(pl.col("amount_cents") > 0, pl.col("party_id").is_not_null())
+        # (or those of the look-alike clients a payer's name is close to)
+        rest = self.payments.filter(pl.col("amount_cents") > 0).with_columns(
+            pl.when(pl.col("party_id").is_not_null()).then(pl.concat_list("party_id"))
+            .otherwise(pl.col("candidate_party_ids")).alias("party_id"))
+        rest = rest.explode("party_id").filter(pl.col("party_id").is_not_null())
         rest = rest.join(pairs.select(pl.col("payment_id").alias("record_id")).unique(),
                          on="record_id", how="anti")
         blocked = match_references_in_blocks(
