@@ -20,7 +20,6 @@ from reconkit.errors import ReconkitError
 if TYPE_CHECKING:
     import polars as pl
 
-    from reconkit.catalog import Catalog
     from reconkit.config import RunConfig
     from reconkit.connectors import SyncResult
     from reconkit.result import ReconResult
@@ -209,7 +208,7 @@ def catalog_export(
 
     fmt = _suffix(out, (".xlsx", ".md"))
     cat = load_catalog(folder)
-    rules, categories = _catalog_tables(cat)
+    rules, categories = cat.rules_frame(), cat.categories_frame()
     if fmt == ".xlsx":
         to_xlsx({"rules": rules, "categories": categories}, out)
     else:
@@ -222,20 +221,6 @@ def catalog_export(
             + to_markdown(categories.select("id", "severity", "title", "what_to_do")),
             encoding="utf-8")
     typer.echo(f"Exported {rules.height} rules and {categories.height} categories to {out}")
-
-
-def _catalog_tables(cat: Catalog) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The rules (waterfall order) and the categories as frames, as notebook 04 shows them."""
-    import polars as pl
-
-    rules = pl.DataFrame([{
-        "id": r.id, "link": r.link, "priority": r.priority, "title": r.title,
-        "auto_approve": r.auto_approve, "exception_category": r.exception_category,
-        "matcher": r.matcher.kind, "owner": r.owner, "source": r.source,
-        "enabled": r.enabled, "description": r.description, "rationale": r.rationale,
-    } for r in cat.rules])
-    categories = pl.DataFrame([c.model_dump() for c in cat.categories])
-    return rules, categories
 
 
 # -- shared pieces ---------------------------------------------------------------------------

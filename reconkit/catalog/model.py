@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
+import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -87,6 +88,20 @@ class Catalog(BaseModel):
 
     def category_ids(self) -> set[str]:
         return {c.id for c in self.categories}
+
+    def rules_frame(self) -> pl.DataFrame:
+        """The rules in waterfall order, one row each: what a controller reviews or exports."""
+        return pl.DataFrame([{
+            "id": r.id, "link": r.link, "priority": r.priority, "title": r.title,
+            "auto_approve": r.auto_approve, "exception_category": r.exception_category,
+            "matcher": r.matcher.kind, "owner": r.owner, "source": r.source,
+            "enabled": r.enabled, "description": r.description, "rationale": r.rationale,
+        } for r in self.rules], schema_overrides={"auto_approve": pl.Float64,
+                                                  "exception_category": pl.String})
+
+    def categories_frame(self) -> pl.DataFrame:
+        """The exception categories with their severity and what to do."""
+        return pl.DataFrame([c.model_dump() for c in self.categories])
 
     def to_dict(self) -> dict[str, Any]:
         return {"rules": [r.model_dump(mode="json") for r in self.rules],
