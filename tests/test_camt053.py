@@ -209,7 +209,8 @@ def test_pending_and_info_entries_are_skipped_with_a_warning(tmp_path: Path) -> 
     df = res.tables["payments"]
     assert col(df, "record_id") == ["K"]
     assert col(df, "source_row") == [2]
-    assert res.rows_read == {"stmt.xml": 1}
+    # pending entries are read and counted as skipped, not silently dropped
+    assert (res.rows_read, res.rows_skipped) == ({"stmt.xml": 3}, {"stmt.xml": 2})
     assert res.warnings == ("stmt.xml: skipped 2 entries that are not booked (1 INFO, 1 PDNG)",)
 
 

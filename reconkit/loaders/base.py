@@ -27,6 +27,9 @@ class Loaded:
     quarantine: pl.DataFrame = field(default_factory=empty_quarantine)
     rows_read: dict[str, int] = field(default_factory=dict)  # source_file -> data rows read
     warnings: tuple[str, ...] = ()
+    # source_file -> rows read but deliberately not loaded (lines on other accounts, lost
+    # opportunities, draft invoices, pending bank entries): counted, with the reason in warnings
+    rows_skipped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class FileReport:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
+    rows_skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class LoadResult:
         return pl.DataFrame(
             [r.__dict__ for r in self.report],
             schema={"source_file": pl.String, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
-                    "rows_quarantined": pl.Int64},
+                    "rows_quarantined": pl.Int64, "rows_skipped": pl.Int64},
         )
 
 
@@ -104,10 +108,13 @@ def merge_loaded(parts: list[Loaded]) -> LoadResult:
     tables: dict[str, pl.DataFrame] = {}
     quarantines = [p.quarantine for p in parts]
     rows_read: dict[str, int] = {}
+    rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for p in parts:
         for f, n in p.rows_read.items():
             rows_read[f] = rows_read.get(f, 0) + n
+        for f, n in p.rows_skipped.items():
+            rows_skipped[f] = rows_skipped.get(f, 0) + n
         warnings.extend(p.warnings)
     for table in TABLES:
         frames = [conform(table, p.tables[table]) for p in parts if table in p.tables]
@@ -122,6 +129,7 @@ def merge_loaded(parts: list[Loaded]) -> LoadResult:
     report = []
     for f in sorted(rows_read):
         nq = bad_rows.filter(pl.col("source_file") == f).height
-        report.append(FileReport(f, rows_read[f], rows_read[f] - nq, nq))
+        skipped = rows_skipped.get(f, 0)
+        report.append(FileReport(f, rows_read[f], rows_read[f] - nq - skipped, nq, skipped))
     return LoadResult(tables=tables, quarantine=quarantine, report=tuple(report),
                       warnings=tuple(warnings))

@@ -72,6 +72,7 @@ def _load_archive(path: Path) -> Loaded:
         tables={"payments": pl.concat([p.tables["payments"] for p in parts])},
         quarantine=pl.concat([p.quarantine for p in parts]),
         rows_read={f: n for p in parts for f, n in p.rows_read.items()},
+        rows_skipped={f: n for p in parts for f, n in p.rows_skipped.items()},
         warnings=tuple(warnings),
     )
 
@@ -156,7 +157,8 @@ def _load_document(opener: Opener, source_file: str) -> Loaded:
     return Loaded(
         tables={"payments": payments},
         quarantine=quarantine if quarantine.height else empty_quarantine(),
-        rows_read={source_file: len(doc.rows) + len(doc.issues)},
+        rows_read={source_file: len(doc.rows) + len(doc.issues) + sum(doc.not_booked.values())},
+        rows_skipped={source_file: sum(doc.not_booked.values())},
         warnings=tuple(doc.warnings),
     )
 

@@ -130,6 +130,7 @@ def load_hubspot(path: Path, *, default_currency: str = "EUR", timezone: str = "
     tables: dict[str, list[pl.DataFrame]] = {"parties": [], "commitments": []}
     quarantines = [empty_quarantine()]
     rows_read: dict[str, int] = {}
+    rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for file in _hubspot_files(Path(path)):
         records = hubspot_results(read_json_document(file, "HubSpot"), file.name)
@@ -141,6 +142,7 @@ def load_hubspot(path: Path, *, default_currency: str = "EUR", timezone: str = "
         else:
             won = [(n, r) for n, r in numbered if _is_won(r)]
             if len(won) < len(records):
+                rows_skipped[file.name] = len(records) - len(won)
                 warnings.append(f"{file.name}: skipped {len(records) - len(won)} deal(s) not "
                                 "closed won")
             frame, q = _commitments(flatten(won, _deal_row, file.name), default_currency,
@@ -149,4 +151,4 @@ def load_hubspot(path: Path, *, default_currency: str = "EUR", timezone: str = "
         quarantines.append(q)
     out = {name: pl.concat(frames, how="vertical") for name, frames in tables.items() if frames}
     return Loaded(tables=out, quarantine=pl.concat(quarantines, how="vertical"),
-                  rows_read=rows_read, warnings=tuple(warnings))
+                  rows_read=rows_read, rows_skipped=rows_skipped, warnings=tuple(warnings))

@@ -301,6 +301,7 @@ def load_salesforce(path: Path, *, object: str | None = None,
     tables: dict[str, list[pl.DataFrame]] = {"parties": [], "commitments": []}
     quarantines = [empty_quarantine()]
     rows_read: dict[str, int] = {}
+    rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for file in _files(Path(path)):
         if file.suffix.lower() == ".json":
@@ -321,6 +322,7 @@ def load_salesforce(path: Path, *, object: str | None = None,
         elif obj == "Opportunity":
             frame, q, skipped = _opportunities(raw, fmt, won_stages)
             if skipped:
+                rows_skipped[file.name] = skipped
                 warnings.append(f"{file.name}: skipped {skipped} opportunit"
                                 f"{'y' if skipped == 1 else 'ies'} not won")
             tables["commitments"].append(frame)
@@ -331,4 +333,4 @@ def load_salesforce(path: Path, *, object: str | None = None,
     out = {name: pl.concat(frames, how="diagonal_relaxed")
            for name, frames in tables.items() if frames}
     return Loaded(tables=out, quarantine=pl.concat(quarantines, how="vertical"),
-                  rows_read=rows_read, warnings=tuple(warnings))
+                  rows_read=rows_read, rows_skipped=rows_skipped, warnings=tuple(warnings))

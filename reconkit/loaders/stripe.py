@@ -192,6 +192,7 @@ def load_stripe(path: Path, *, timezone: str = "Europe/Paris", **_: Any) -> Load
     tables: dict[str, list[pl.DataFrame]] = {"parties": [], "invoices": []}
     quarantines = [empty_quarantine()]
     rows_read: dict[str, int] = {}
+    rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for file in _stripe_files(Path(path)):
         records = stripe_list(read_json_document(file, "Stripe"), file.name)
@@ -206,6 +207,7 @@ def load_stripe(path: Path, *, timezone: str = "Europe/Paris", **_: Any) -> Load
         kept = [(n, r) for n, r in enumerate(records, start=1) if _is_accounting_document(r)]
         skipped = len(records) - len(kept)
         if skipped:
+            rows_skipped[file.name] = skipped
             drafts = sum(1 for r in records if r.get("status") == "draft"
                          or (r.get("number") is None and r.get("status") != "void"))
             warnings.append(f"{file.name}: skipped {skipped} {kind.replace('_', ' ')}(s) that "
@@ -217,4 +219,4 @@ def load_stripe(path: Path, *, timezone: str = "Europe/Paris", **_: Any) -> Load
         quarantines.append(q)
     out = {name: pl.concat(frames, how="vertical") for name, frames in tables.items() if frames}
     return Loaded(tables=out, quarantine=pl.concat(quarantines, how="vertical"),
-                  rows_read=rows_read, warnings=tuple(warnings))
+                  rows_read=rows_read, rows_skipped=rows_skipped, warnings=tuple(warnings))
