@@ -72,8 +72,11 @@ def summarise(result: ReconResult) -> dict[str, Any]:
 
 def render_summary(summary: dict[str, Any]) -> str:
     """Plain-text rendering for the terminal and notebooks."""
-    lines = ["Records per table:"]
-    lines += [f"  {k:<14} {v:>8}" for k, v in summary["records"].items()]
+    systems = {"parties": "all systems", "commitments": "CRM", "invoices": "billing",
+               "ledger_lines": "ERP", "payments": "bank"}
+    lines = ["Records per system:"]
+    lines += [f"  {k + ' (' + systems.get(k, '?') + ')':<26} {v:>8}"
+              for k, v in summary["records"].items()]
     lines.append(f"Rows quarantined: {summary['quarantined_rows']}")
     lines.append(f"Clients resolved: {summary['parties_resolved']}")
     b, i = summary["auto_match_bank_lines"], summary["auto_match_invoices"]
@@ -88,6 +91,11 @@ def render_summary(summary: dict[str, Any]) -> str:
     lines.append("Matches by kind and status:")
     for kind, st in summary["matches"].items():
         lines.append(f"  {kind:<20} " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())))
+    per_cat = summary["exceptions_by_category"]
     lines.append(f"Exceptions to review: {summary['exceptions_to_review']}")
-    lines += [f"  {k:<30} {v:>6}" for k, v in summary["exceptions_by_category"].items()]
+    lines += [f"  {k:<30} {v:>6}" for k, v in per_cat.items() if k not in INFO_CATEGORIES]
+    info = {k: v for k, v in per_cat.items() if k in INFO_CATEGORIES}
+    if info:
+        lines.append("Recorded for information (no decision needed):")
+        lines += [f"  {k:<30} {v:>6}" for k, v in info.items()]
     return "\n".join(lines)
