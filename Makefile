@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lab bench-accuracy bench-speed bench-loaders sample lint clean
+.PHONY: demo test test-fast lab bench-accuracy bench-speed bench-loaders sample lint typecheck clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,12 @@ bench-loaders: $(STAMP)
 	$(BIN)/python benchmarks/bench_fec.py
 	$(BIN)/python benchmarks/bench_camt053.py
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, then the type check
 	$(BIN)/ruff check reconkit tests data_samples benchmarks
+	$(BIN)/mypy reconkit
+
+typecheck: $(STAMP)  ## mypy on the library (settings in pyproject.toml)
+	$(BIN)/mypy reconkit
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Final, ParamSpec
 
 import typer
 from rich.console import Console
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from reconkit.result import ReconResult
     from reconkit.review.store import Decision, DecisionStore
 
-MARKUP = "markdown"  # help paragraphs re-flowed to the terminal width
+MARKUP: Final = "markdown"  # help paragraphs re-flowed to the terminal width
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode=MARKUP,
     help="Reconcile CRM, billing, ERP ledger and bank statements.\n\n"

@@ -27,6 +27,7 @@ from reconkit.matchers.base import build_matcher
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.parties import PartyMap, resolve_parties
 from reconkit.result import CONTRACT, ReconResult, conform, stable_id_expr
+from reconkit.schemas import PolarsDataType
 
 LINK_ORDER = ("party", "credit_note_invoice", "invoice_ledger", "invoice_commitment",
               "payment_invoice", "payment_ledger", "ledger_lettering")
@@ -273,6 +274,6 @@ def _exceptions(df: pl.DataFrame, category: str) -> pl.DataFrame:
         .alias("exception_id")).select(list(CONTRACT["exceptions"]))
 
 
-def _concat(frames: list[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+def _concat(frames: list[pl.DataFrame], schema: dict[str, PolarsDataType]) -> pl.DataFrame:
     frames = [f.select(list(schema)).cast(schema) for f in frames if f.height]  # type: ignore[arg-type]
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)

@@ -14,6 +14,7 @@ remembered aliases, or a clear name match, and otherwise stay unresolved with ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import polars as pl
 
@@ -21,6 +22,7 @@ from reconkit.matchers.identifiers import normalize_iban, siren_from
 from reconkit.matchers.names import best_name_candidates, name_similarity
 from reconkit.matchers.normalize import normalize_name, reference_key
 from reconkit.result import stable_id
+from reconkit.schemas import PolarsDataType
 
 NAME_ATTACH_MIN = 0.92
 PAYER_NAME_MIN = 0.88      # a payer name must reach this to be attached by name alone
@@ -169,7 +171,7 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
     link(same.select(pl.col("key").alias("a"), pl.col("key").min().over("norm").alias("b"))
          .filter(pl.col("a") != pl.col("b")), "name")
     comp = _components(parties, uf)
-    unresolved_rows: list[dict[str, object]] = []
+    unresolved_rows: list[_UnresolvedRow] = []
     alone = comp.filter(pl.len().over("root") == 1)
     if alone.height:
         others = comp.select("root", "norm").unique()
@@ -247,15 +249,25 @@ def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _unresolved_frame(rows: list[dict[str, object]], party_ids: pl.DataFrame) -> pl.DataFrame:
-    schema = {"system": pl.String, "record_id": pl.String,
-              "candidate_party_ids": pl.List(pl.String), "detail": pl.String}
+class _UnresolvedRow(TypedDict):
+    """A record whose name is close to several clients, with those candidates' roots."""
+
+    system: str
+    record_id: str
+    candidate_roots: list[str]
+    detail: str
+
+
+def _unresolved_frame(rows: list[_UnresolvedRow], party_ids: pl.DataFrame) -> pl.DataFrame:
+    schema: dict[str, PolarsDataType] = {
+        "system": pl.String, "record_id": pl.String,
+        "candidate_party_ids": pl.List(pl.String), "detail": pl.String}
     if not rows:
         return pl.DataFrame(schema=schema)
     mapping = dict(party_ids.iter_rows())
     return pl.DataFrame([
         {**{k: v for k, v in r.items() if k != "candidate_roots"},
-         "candidate_party_ids": sorted(mapping[c] for c in r["candidate_roots"])}  # type: ignore[union-attr]
+         "candidate_party_ids": sorted(mapping[c] for c in r["candidate_roots"])}
         for r in rows
     ], schema=schema)
 
@@ -290,9 +302,10 @@ def _renamed(members: pl.DataFrame) -> pl.DataFrame:
 def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: pl.DataFrame,
                     party_ids: pl.DataFrame, members: pl.DataFrame,
                     aliases: pl.DataFrame | None) -> pl.DataFrame:
-    schema = {"record_id": pl.String, "payer_key": pl.String, "payer_name": pl.String,
-              "party_id": pl.String, "payer_evidence": pl.String,
-              "candidate_party_ids": pl.List(pl.String)}
+    schema: dict[str, PolarsDataType] = {
+        "record_id": pl.String, "payer_key": pl.String, "payer_name": pl.String,
+        "party_id": pl.String, "payer_evidence": pl.String,
+        "candidate_party_ids": pl.List(pl.String)}
     if payments is None or payments.height == 0:
         return pl.DataFrame(schema=schema)
     pay = payments.select(

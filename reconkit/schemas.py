@@ -13,14 +13,21 @@ from typing import Final
 import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
+from polars._typing import PolarsDataType
+
+# PolarsDataType is a dtype as polars' own signatures accept it: an instance
+# (`pl.Datetime("us")`) or a class (`pl.String`). Every schema dict in reconkit is typed
+# `dict[str, PolarsDataType]`, imported from here.
 
 SYSTEMS: Final = ("crm", "billing", "erp", "bank")
 CURRENCY_RE: Final = r"^[A-Z]{3}$"
 
-_LINEAGE = {"system": pl.String, "record_id": pl.String, "source_file": pl.String,
-            "source_row": pl.Int64}
+_LINEAGE: Final[dict[str, PolarsDataType]] = {
+    "system": pl.String, "record_id": pl.String, "source_file": pl.String,
+    "source_row": pl.Int64,
+}
 
-COLUMNS: Final[dict[str, dict[str, pl.DataType]]] = {
+COLUMNS: Final[dict[str, dict[str, PolarsDataType]]] = {
     "parties": {
         **_LINEAGE,
         "name": pl.String,
@@ -107,7 +114,7 @@ TABLES: Final = tuple(COLUMNS)
 TABLE_SYSTEM: Final = {"parties": None, "commitments": "crm", "invoices": "billing",
                        "ledger_lines": "erp", "payments": "bank"}
 
-QUARANTINE_COLUMNS: Final[dict[str, pl.DataType]] = {
+QUARANTINE_COLUMNS: Final[dict[str, PolarsDataType]] = {
     "system": pl.String, "source_file": pl.String, "source_row": pl.Int64,
     "column": pl.String, "value": pl.String, "reason": pl.String,
 }

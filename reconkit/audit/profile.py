@@ -17,8 +17,9 @@ from reconkit.catalog.model import Catalog, load_catalog
 from reconkit.money import format_cents
 from reconkit.result import ReconResult
 from reconkit.review.records import SYSTEM_ORDER, exception_records
+from reconkit.schemas import PolarsDataType
 
-PROFILE_SCHEMA: dict[str, pl.DataType] = {
+PROFILE_SCHEMA: dict[str, PolarsDataType] = {
     "table": pl.String, "column": pl.String, "dtype": pl.String, "rows": pl.Int64,
     "nulls": pl.Int64, "distinct": pl.Int64, "min": pl.String, "max": pl.String,
     "examples": pl.String,

@@ -9,17 +9,18 @@ does not parse is quarantined with its raw text instead of being silently nulled
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from polars._typing import EpochTimeUnit
 
 from reconkit.errors import SourceFormatError
 from reconkit.money import currency_exponent, parse_amount_expr
-from reconkit.schemas import QUARANTINE_COLUMNS, empty_quarantine
+from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType, empty_quarantine
 
 LINEAGE_RAW = ("source_file", "source_row")
 _NON_CENT_CURRENCIES = ("JPY", "KRW", "CLP", "ISK", "XOF", "XAF", "BHD", "KWD", "OMR", "TND",
@@ -72,9 +73,10 @@ def flatten(numbered: Sequence[tuple[int, Any]], make: Callable[[Any], dict[str,
              "source_row": n} for n, r in numbered]
 
 
-def string_frame(rows: list[dict[str, str | None]], columns: Sequence[str]) -> pl.DataFrame:
+def string_frame(rows: Sequence[Mapping[str, str | int | None]],
+                 columns: Sequence[str]) -> pl.DataFrame:
     """Flattened records as a frame: lineage columns typed, every other column a string."""
-    schema: dict[str, pl.DataType] = {c: pl.String for c in columns}
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in columns}
     schema["source_row"] = pl.Int64
     return pl.DataFrame({c: [r.get(c) for r in rows] for c in columns}, schema=schema)
 
@@ -108,8 +110,12 @@ def parse_fields(raw: pl.DataFrame, fields: Sequence[Field], system: str,
                 pl.lit(f.reason).alias("reason"))
         for f in fields
     ]
-    quarantine = pl.concat([empty_quarantine(), *failures], how="vertical") \
-        .cast(QUARANTINE_COLUMNS).sort("source_file", "source_row", "column")
+    # polars types cast()'s mapping with an invariant key union (pola-rs/polars#14468)
+    quarantine = (
+        pl.concat([empty_quarantine(), *failures], how="vertical")
+        .cast(QUARANTINE_COLUMNS)  # type: ignore[arg-type]
+        .sort("source_file", "source_row", "column")
+    )
     bad = quarantine.select(*LINEAGE_RAW).unique()
     kept = parsed.join(bad, on=list(LINEAGE_RAW), how="anti", maintain_order="left")
     out = kept.select(
@@ -160,7 +166,7 @@ def bool_expr(col: str) -> pl.Expr:
         .otherwise(None).cast(pl.Boolean)
 
 
-def epoch_date_expr(col: str, tz: str, unit: str = "s") -> pl.Expr:
+def epoch_date_expr(col: str, tz: str, unit: EpochTimeUnit = "s") -> pl.Expr:
     """Unix timestamps (text) to the business date in the company time zone."""
     return pl.from_epoch(int_expr(col), time_unit=unit).dt.replace_time_zone("UTC") \
         .dt.convert_time_zone(tz).dt.date()

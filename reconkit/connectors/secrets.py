@@ -80,12 +80,12 @@ def resolve_token(source: str, *, env_var: str | None = None,
         _check_outside_repo(file, repo_root or _repo_root())
         data = _read_secrets_file(file)
         section = data.get(source)
-        value = section.get("token") if isinstance(section, dict) else None
+        token = section.get("token") if isinstance(section, dict) else None
         key = f"[{source}] token"
-        if not value:
-            value, key = data.get(env_var), env_var
-        if isinstance(value, str) and value.strip():
-            return Secret(value.strip(), f"secrets file {file} ({key})")
+        if not token:
+            token, key = data.get(env_var), env_var
+        if isinstance(token, str) and token.strip():
+            return Secret(token.strip(), f"secrets file {file} ({key})")
     raise ConnectorError(
         f"no {source.capitalize()} token found",
         hint=f"set the environment variable {env_var}, or add it to a secrets file outside the "

@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 
 from reconkit.result import ReconResult
+from reconkit.schemas import PolarsDataType
 
-LETTERING_COLUMNS: dict[str, pl.DataType] = {
+LETTERING_COLUMNS: dict[str, PolarsDataType] = {
     "match_id": pl.String, "aux_account": pl.String, "lettering_code": pl.String,
     "lettering_date": pl.Date, "partial": pl.Boolean, "record_id": pl.String,
     "journal_code": pl.String, "entry_number": pl.String, "account": pl.String,

@@ -16,11 +16,11 @@ from stdnum import iban as _iban
 from stdnum import iso11649
 
 from reconkit.money import currency_exponent, format_cents, to_cents
-from reconkit.schemas import QUARANTINE_COLUMNS, conform
+from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType, conform
 
 SYSTEM: Final = "bank"
 
-_RAW_SCHEMA: Final[dict[str, pl.DataType]] = {
+_RAW_SCHEMA: Final[dict[str, PolarsDataType]] = {
     "record_id": pl.String, "source_row": pl.Int64, "entry_ref": pl.String,
     "booking_date": pl.String, "value_date": pl.String, "amount_cents": pl.Int64,
     "currency": pl.String, "payer_name": pl.String, "payer_iban": pl.String,

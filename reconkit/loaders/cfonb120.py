@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
 
 from reconkit.errors import SourceFormatError
 from reconkit.loaders._bank import (
@@ -202,6 +202,14 @@ class _Reader:
         if self.operation is not None:
             self.operations.append(self.operation)
             self.operation = None
+
+    @overload
+    def date(self, no: int, text: str, what: str, *, optional: Literal[False] = False) -> str:
+        ...
+
+    @overload
+    def date(self, no: int, text: str, what: str, *, optional: bool) -> str | None:
+        ...
 
     def date(self, no: int, text: str, what: str, *, optional: bool = False) -> str | None:
         """Check a DDMMYY date; return it unchanged (parsed later, vectorised)."""

@@ -29,14 +29,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from reconkit.errors import ConfigError
-from reconkit.schemas import COLUMNS, MODELS, SYSTEMS, TABLE_SYSTEM, TABLES
+from reconkit.schemas import COLUMNS, MODELS, SYSTEMS, TABLE_SYSTEM, TABLES, PolarsDataType
 
 PROFILE_DIR: Final = Path(__file__).resolve().parent / "profiles"
 FIELD_TYPES: Final = ("string", "upper", "amount", "int", "percent_bp", "date", "bool")
 # Canonical dtype produced by each field type, and the type used when a profile names none.
-_TYPE_DTYPE: Final[dict[str, pl.DataType]] = {
+_TYPE_DTYPE: Final[dict[str, PolarsDataType]] = {
     "string": pl.String(), "upper": pl.String(), "amount": pl.Int64(), "int": pl.Int64(),
     "percent_bp": pl.Int64(), "date": pl.Date(), "bool": pl.Boolean(),
 }
@@ -392,7 +393,7 @@ def _config_error(exc: ValidationError, source: str) -> ConfigError:
                        hint="; ".join(messages[1:]) or "fix the mapping profile")
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: ErrorDetails) -> str:
     raw = [str(p) for p in err["loc"]]
     loc = [p for i, p in enumerate(raw)
            if not (i and raw[i - 1] == "sign" and p in ("word", "from"))]  # union tags

@@ -65,8 +65,9 @@ def _sum_amounts(items: Any) -> int | str | None:
     if not isinstance(items, list):
         return None
     amounts = [i.get("amount") if isinstance(i, dict) else None for i in items]
-    if all(isinstance(a, int) and not isinstance(a, bool) for a in amounts):
-        return sum(amounts)
+    cents = [a for a in amounts if isinstance(a, int) and not isinstance(a, bool)]
+    if len(cents) == len(amounts):
+        return sum(cents)
     return "; ".join(str(a) for a in amounts)
 
 

@@ -198,9 +198,10 @@ def _record_starts(lines: list[str], quote: str | None) -> list[int]:
 
 def _parse_with_csv_module(lines: list[str], sep: str, quote: str | None, source_file: str,
                            offset: int) -> tuple[pl.DataFrame, list[int]]:
-    quoting = csv.QUOTE_NONE if quote is None else csv.QUOTE_MINIMAL
     reader = csv.reader(io.StringIO("\n".join(lines) + "\n"), delimiter=sep,
-                        quotechar=quote or '"', quoting=quoting, strict=True)
+                        quotechar=quote or '"',
+                        quoting=csv.QUOTE_NONE if quote is None else csv.QUOTE_MINIMAL,
+                        strict=True)
     rows: list[list[str]] = []
     starts: list[int] = []
     line_no = 0
@@ -252,7 +253,8 @@ def _drop_layout_rows(frame: pl.DataFrame, strip_footer: bool) -> RawTable:
     footer: tuple[int, ...] = ()
     if strip_footer and frame.height:
         multi = frame.select((pl.col("__rk_filled") > 1).arg_true()).to_series()
-        keep = (multi.max() + 1) if multi.len() else 0
+        last = multi.max()  # None when every row is a one-cell row
+        keep = last + 1 if isinstance(last, int) else 0
         footer = tuple(frame[ROW][keep:].to_list())
         frame = frame.head(keep)
     return RawTable(frame.drop("__rk_filled"), footer)
@@ -346,6 +348,7 @@ def read_parquet_text(path: Path, decimals: dict[str, str]) -> RawTable:
     exprs = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
+        text: pl.Expr
         if dtype == pl.Boolean:
             text = pl.when(col).then(pl.lit("true")).when(~col).then(pl.lit("false"))
         elif dtype.is_nested() or dtype == pl.Binary:

@@ -16,10 +16,12 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import polars as pl
 
+from reconkit.schemas import PolarsDataType
+
 ITEM = pl.Struct({"system": pl.String, "record_id": pl.String, "role": pl.String,
                   "amount_cents": pl.Int64})
 
-CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+CANDIDATE_SCHEMA: dict[str, PolarsDataType] = {
     "anchor_system": pl.String,
     "anchor_id": pl.String,
     "items": pl.List(ITEM),
@@ -67,7 +69,7 @@ def build_matcher(kind: str, params: dict[str, Any]) -> Matcher:
                         f"it takes {sorted(names)}")
     # lists from YAML become tuples: matchers are frozen, their parameters immutable
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return cls(**params)  # type: ignore[no-any-return]
+    return cls(**params)
 
 
 def to_dict(matcher: Matcher) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from typing import Final
 
 import polars as pl
 
@@ -22,7 +23,7 @@ from reconkit.matchers.references import (
     match_references_in_blocks,
 )
 from reconkit.parties import PartyMap
-from reconkit.schemas import empty_table
+from reconkit.schemas import PolarsDataType, empty_table
 
 REF_TEXT_COLUMNS = ["remittance", "structured_ref", "end_to_end_id"]
 
@@ -173,11 +174,14 @@ class MatchContext:
                                                                                  "norm")
 
 
-_KEYS = {"system": pl.String, "record_id": pl.String}
+_KEYS: Final[dict[str, PolarsDataType]] = {"system": pl.String, "record_id": pl.String}
 
 
 def _keys(df: pl.DataFrame | None = None) -> pl.DataFrame:
-    return pl.DataFrame(schema=_KEYS) if df is None else df.select(list(_KEYS)).cast(_KEYS)
+    if df is None:
+        return pl.DataFrame(schema=_KEYS)
+    # polars types cast()'s mapping with an invariant key union (pola-rs/polars#14468)
+    return df.select(list(_KEYS)).cast(_KEYS)  # type: ignore[arg-type]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from rapidfuzz.distance import Levenshtein
 from stdnum import iso11649
 
 from reconkit.matchers.normalize import compact_reference, ocr_digits, reference_key
+from reconkit.schemas import PolarsDataType
 
 # Token kinds (column `kind` of `extract_tokens`).
 REF: Final = "ref"                # letter-led reference such as F-2026-004217
@@ -57,7 +58,7 @@ def default_ref_patterns(max_groups: int = 4) -> list[str]:
     ]
 
 
-def _token_schema(id_col: str, id_dtype: pl.DataType) -> dict[str, pl.DataType]:
+def _token_schema(id_col: str, id_dtype: PolarsDataType) -> dict[str, PolarsDataType]:
     return {id_col: id_dtype, "token": pl.String, "key": pl.String, "source_col": pl.String,
             "kind": pl.String}
 

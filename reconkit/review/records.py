@@ -15,9 +15,10 @@ import polars as pl
 from reconkit.matchers.identifiers import normalize_iban
 from reconkit.matchers.normalize import normalize_name
 from reconkit.result import ReconResult
+from reconkit.schemas import PolarsDataType
 
 SYSTEM_ORDER = {"billing": 0, "crm": 1, "erp": 2, "bank": 3}
-RECORD_SCHEMA: dict[str, pl.DataType] = {
+RECORD_SCHEMA: dict[str, PolarsDataType] = {
     "system": pl.String, "record_id": pl.String, "amount_cents": pl.Int64,
     "currency": pl.String, "record_date": pl.Date, "label": pl.String, "party_key": pl.String,
 }

@@ -23,16 +23,17 @@ import polars as pl
 from reconkit.errors import ReconkitError
 from reconkit.result import ReconResult
 from reconkit.review.learn import Alias, aliases_taught
+from reconkit.schemas import PolarsDataType
 
 SCHEMA_VERSION: Final = 1
 ACTIONS: Final = ("confirm", "reject", "reassign", "write_off", "note")
 
-HISTORY_SCHEMA: Final[dict[str, pl.DataType]] = {
+HISTORY_SCHEMA: Final[dict[str, PolarsDataType]] = {
     "decision_id": pl.Int64, "match_id": pl.String, "exception_id": pl.String,
     "action": pl.String, "payload": pl.String, "user": pl.String, "at": pl.String,
     "undone_at": pl.String, "undone_by": pl.String,
 }
-ALIAS_SCHEMA: Final[dict[str, pl.DataType]] = {
+ALIAS_SCHEMA: Final[dict[str, PolarsDataType]] = {
     "system": pl.String, "source_id": pl.String, "target_system": pl.String,
     "target_id": pl.String,
 }
