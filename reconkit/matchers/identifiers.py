@@ -60,9 +60,9 @@ def normalize_iban(expr: pl.Expr) -> pl.Expr:
     """
     s = _compact(expr)
     shaped = s.str.contains(r"^[A-Z]{2}[0-9]{2}[0-9A-Z]{11,30}$")
-    digits = s.str.slice(4) + s.str.slice(0, 4)
-    for i, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ"):
-        digits = digits.str.replace_all(letter, str(10 + i), literal=True)
+    letters = list("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    digits = (s.str.slice(4) + s.str.slice(0, 4)).str.replace_many(
+        letters, [str(10 + i) for i in range(len(letters))])
     return pl.when(shaped & (_mod97(digits) == 1)).then(s)
 
 
