@@ -91,3 +91,21 @@ def test_cli_bad_config_is_a_clear_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "period" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_result_uses_only_contract_values(canonical: ReconResult) -> None:
+    from reconkit.catalog import load_catalog
+    from reconkit.result import CONTRACT, MATCH_KINDS, MATCH_STATUSES
+
+    assert set(canonical.matches["kind"].unique()) <= set(MATCH_KINDS)
+    assert set(canonical.matches["status"].unique()) <= set(MATCH_STATUSES)
+    assert set(canonical.exceptions["category"].unique()) <= load_catalog().category_ids()
+    for name, df in canonical.tables().items():
+        assert df.columns == list(CONTRACT[name]), name
+    # every item of a match points at a record of the inputs (or a resolved party)
+    ids = {(s, r) for s, r in canonical.parties.select("system", "source_id").iter_rows()}
+    for table, system in (("payments", "bank"), ("invoices", "billing"),
+                          ("ledger_lines", "erp"), ("commitments", "crm")):
+        ids |= {(system, r) for r in canonical.inputs[table]["record_id"].to_list()}
+    items = set(canonical.match_items.select("system", "record_id").iter_rows())
+    assert items <= ids

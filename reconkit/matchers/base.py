@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import polars as pl
@@ -139,9 +138,3 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def concat_candidates(frames: Iterable[pl.DataFrame]) -> pl.DataFrame:
-    frames = [f for f in frames if f.height]
-    return pl.concat(frames) if frames else empty_candidates()
-
-
-Factory = Callable[..., Matcher]
