@@ -15,8 +15,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from reconkit.connectors.http import HttpClient, RetryPolicy
-from reconkit.connectors.secrets import resolve_token
-from reconkit.connectors.state import SyncResult, SyncStore, iter_ids, run_sync, write_json
+from reconkit.connectors.state import (
+    SyncResult,
+    SyncStore,
+    iter_ids,
+    sync_source,
+    write_json,
+)
 from reconkit.errors import ConnectorError
 
 SOURCE = "salesforce"
@@ -90,12 +95,7 @@ def sync_salesforce(config: SalesforceConfig, store_path: Path, *,
                     out_dir: Path | None = None) -> SyncResult:
     """Fetch what changed since the last sync into the snapshot at `store_path`; with
     `out_dir`, also write the snapshot as files the "salesforce" loader reads."""
-    token = resolve_token(SOURCE, env_var=config.token_env, secrets_file=config.secrets_file)
-    store = SyncStore(store_path)
-    with HttpClient("Salesforce", config.instance_url, token, timeout=config.timeout,
-                    retry=config.retry) as client:
-        fetched = run_sync(store, SOURCE, config.objects,
-                           lambda obj, cursor: fetch_salesforce(client, config, obj, cursor))
-    files = export_salesforce(store, out_dir, config.objects) if out_dir else ()
-    return SyncResult(SOURCE, fetched, {o: store.count(SOURCE, o) for o in config.objects},
-                      files)
+    return sync_source(
+        label="Salesforce", source=SOURCE, base_url=config.instance_url, config=config,
+        store_path=store_path, out_dir=out_dir, export=export_salesforce,
+        fetch=lambda client, obj, cursor: fetch_salesforce(client, config, obj, cursor))

@@ -129,3 +129,26 @@ def run_sync(store: SyncStore, source: str, objects: Sequence[str], fetch: Fetch
     fetched = {obj: fetch(obj, store.cursor(source, obj)) for obj in objects}
     store.commit(source, fetched)
     return {obj: len(records) for obj, (records, _) in fetched.items()}
+
+
+def sync_source(*, label: str, source: str, base_url: str, config: Any, store_path: Path,
+                out_dir: Path | None,
+                fetch: Callable[[Any, str, str | None], tuple[list[tuple[str, Any]],
+                                                               str | None]],
+                export: Callable[[SyncStore, Path, tuple[str, ...]], tuple[Path, ...]],
+                ) -> SyncResult:
+    """The recipe every connector follows: resolve the token, fetch each object since its
+    mark through one HTTP client, commit, and optionally write the snapshot as loader files.
+    `config` carries token_env, secrets_file, timeout, retry and objects."""
+    from reconkit.connectors.http import HttpClient
+    from reconkit.connectors.secrets import resolve_token
+
+    token = resolve_token(source, env_var=config.token_env, secrets_file=config.secrets_file)
+    store = SyncStore(store_path)
+    with HttpClient(label, base_url, token, timeout=config.timeout,
+                    retry=config.retry) as client:
+        fetched = run_sync(store, source, config.objects,
+                           lambda obj, cursor: fetch(client, obj, cursor))
+    files = export(store, out_dir, config.objects) if out_dir else ()
+    return SyncResult(source, fetched, {o: store.count(source, o) for o in config.objects},
+                      files)

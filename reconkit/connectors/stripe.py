@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from reconkit.connectors.http import HttpClient, RetryPolicy
-from reconkit.connectors.secrets import resolve_token
-from reconkit.connectors.state import SyncResult, SyncStore, iter_ids, run_sync, write_json
+from reconkit.connectors.state import (
+    SyncResult,
+    SyncStore,
+    iter_ids,
+    sync_source,
+    write_json,
+)
 from reconkit.errors import ConnectorError
 
 SOURCE = "stripe"
@@ -65,13 +70,9 @@ def sync_stripe(config: StripeConfig, store_path: Path, *, out_dir: Path | None 
                 ) -> SyncResult:
     """Fetch what was created since the last sync into the snapshot at `store_path`; with
     `out_dir`, also write the snapshot as files the "stripe" loader reads."""
-    token = resolve_token(SOURCE, env_var=config.token_env, secrets_file=config.secrets_file)
-    store = SyncStore(store_path)
-    with HttpClient("Stripe", config.base_url, token, timeout=config.timeout,
-                    retry=config.retry) as client:
-        fetched = run_sync(store, SOURCE, config.objects, lambda obj, cursor: fetch_stripe(
+    return sync_source(
+        label="Stripe", source=SOURCE, base_url=config.base_url, config=config,
+        store_path=store_path, out_dir=out_dir, export=export_stripe,
+        fetch=lambda client, obj, cursor: fetch_stripe(
             client, obj, cursor, page_size=config.page_size,
             lookback_seconds=config.lookback_seconds))
-    files = export_stripe(store, out_dir, config.objects) if out_dir else ()
-    return SyncResult(SOURCE, fetched, {o: store.count(SOURCE, o) for o in config.objects},
-                      files)
