@@ -10,6 +10,7 @@ from reconkit.config import RunConfig, SourceConfig, load_config
 from reconkit.engine import Reconciliation, load_sources, run
 from reconkit.errors import ConfigError, ConnectorError, ReconkitError, SourceFormatError
 from reconkit.loaders import LoadResult, get_loader, loader_kinds, register_loader
+from reconkit.progress import progress_bar, run_steps
 from reconkit.report import render_summary, summarise
 from reconkit.result import ReconResult
 
@@ -18,6 +19,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Catalog", "ConfigError", "ConnectorError", "LoadResult", "ReconResult", "Reconciliation",
     "ReconkitError", "Rule", "RunConfig", "SourceConfig", "SourceFormatError", "get_loader",
-    "load_catalog", "load_config", "load_sources", "loader_kinds", "register_loader",
-    "render_summary", "run", "summarise",
+    "load_catalog", "load_config", "load_sources", "loader_kinds", "progress_bar",
+    "register_loader", "render_summary", "run", "run_steps", "summarise",
 ]

@@ -92,15 +92,20 @@ def _guarded(command: Callable[P, None]) -> Callable[P, None]:
 
 
 def _run(config_path: Path, out: Path, quiet: bool) -> dict[str, object]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
     from reconkit.config import load_config
     from reconkit.engine import run
+    from reconkit.progress import run_steps
     from reconkit.report import render_summary
 
     cfg = load_config(config_path)
-    with console.status("starting", spinner="dots") as status:
+    with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True, disable=quiet) as bar:
+        task = bar.add_task("starting", total=run_steps(cfg))
+
         def progress(msg: str) -> None:
-            if not quiet:
-                status.update(msg)
+            bar.update(task, advance=1, description=msg)
 
         result = run(cfg, out, progress=progress)
     summary = result.summary()

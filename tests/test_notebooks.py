@@ -61,6 +61,9 @@ def test_02_monthly_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
     cells = execute("02_monthly_run", tmp_path, monkeypatch)
     assert "done: " in text_of(cells[1])
+    # the run shows an ipywidgets progress bar
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+               for o in cells[1])
     summary = text_of(cells[2])
     assert "Auto-matched bank lines:" in summary and "Exceptions to review:" in summary
     run_dir = tmp_path / "monthly"
