@@ -32,7 +32,7 @@ from reconkit.schemas import PolarsDataType
 LINK_ORDER = ("party", "credit_note_invoice", "invoice_ledger", "invoice_commitment",
               "payment_invoice", "payment_ledger", "ledger_lettering")
 CONSUMING_LINKS = {"payment_invoice"}
-CONSUMING_ROLES = {"invoice", "payment"}
+CONSUMING_ROLES = {"invoice", "payment", "open_item"}
 TABLE_SYSTEMS = {"payments": "bank", "invoices": "billing", "ledger_lines": "erp",
                  "commitments": "crm"}
 
@@ -70,6 +70,8 @@ class Reconciliation:
         state.init_records("billing", opens["record_id"], opens["open_cents"])
         pays = ctx.payments.filter(pl.col("amount_cents") > 0)
         state.init_records("bank", pays["record_id"], pays["amount_cents"])
+        erp_open = ctx.ledger_open_items
+        state.init_records("erp", erp_open["record_id"], erp_open["amount_cents"])
         decisions = _Decisions()
         for link in LINK_ORDER:
             for rule in self.catalog.for_link(link):

@@ -36,7 +36,8 @@ def test_auto_rules_never_rely_on_amount_or_name_alone() -> None:
     cat = load_catalog(CATALOG)
     auto_payment = {r.matcher.kind for r in cat.for_link("payment_invoice")
                     if r.auto_approve is not None}
-    assert auto_payment == {"reference_exact"}
+    # both read a reference, then check amount and client: never amount or name alone
+    assert auto_payment == {"reference_exact", "reference_ledger_item"}
 
 
 def test_rules_are_in_waterfall_order() -> None:

@@ -282,3 +282,21 @@ def test_foreign_currency_invoice_paid_at_the_period_rate() -> None:
     ev = __import__("json").loads(m["evidence"])
     assert (ev["expected_cents"], ev["fx_difference_cents"]) == (92_000, -200)
     assert categories_of(r, "P1") == {"fx_difference"}
+
+
+def test_payment_of_an_open_item_only_the_erp_knows() -> None:
+    from reconkit.export.lettering import propose_lettering
+
+    w = _world()
+    old = w.ledger_line("A", "AN", "AN000001", "FA-2025-0917", 84_000, date(2025, 12, 31))
+    w.payment("P1", 84_000, payer="ACME CONSEIL", iban=IBAN_A, text="REGLEMENT FA-2025-0917")
+    w.ledger_line("A", "BQ1", "BQ000009", "P1", -84_000, date(2026, 10, 20))
+    r = w.reconcile()
+    m = payment_match(r, "P1")
+    assert (m["status"], m["rule_id"]) == ("auto", "PAY-LEDGER-ITEM")
+    assert {(i["record_id"], i["role"], i["amount_cents"]) for i in m["items"]} == {
+        ("P1", "payment", 84_000), (old, "open_item", 84_000)}
+    assert categories_of(r, old) == set()  # no longer an unexplained ERP line
+    let = propose_lettering(r)
+    assert sorted(let.select("record_id", "lettering_code").rows()) == [
+        ("AN:AN000001", "AAA"), ("BQ1:BQ000009", "AAA")]

@@ -64,12 +64,15 @@ def propose_lettering(result: ReconResult) -> pl.DataFrame:
     settled = result.matches.filter((pl.col("kind") == "payment_invoice")
                                     & pl.col("status").is_in(["auto", "confirmed"]))
     items = result.match_items.join(settled.select("match_id"), on="match_id").filter(
-        pl.col("role").is_in(["payment", "invoice", "credit_note"]))
+        pl.col("role").is_in(["payment", "invoice", "credit_note", "open_item"]))
     inv_line = _links(result, "invoice_ledger", "invoice", "ledger_line").rename(
         {"invoice": "record_id"})
     pay_line = _links(result, "payment_ledger", "payment", "ledger_line").rename(
         {"payment": "record_id"})
-    doc_lines = pl.concat([inv_line, pay_line]).unique()
+    # an ERP-only open item is its own line
+    own = items.filter(pl.col("role") == "open_item").select(
+        "record_id", pl.col("record_id").alias("ledger_line"))
+    doc_lines = pl.concat([inv_line, pay_line, own]).unique()
     lines = items.select("match_id", "record_id").join(doc_lines, on="record_id", how="left")
     # every document and the payment must be booked, or the group cannot be lettered yet
     complete = lines.group_by("match_id").agg(pl.col("ledger_line").is_not_null().all()

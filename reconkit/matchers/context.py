@@ -166,6 +166,35 @@ class MatchContext:
                                                                       "invoice_id")
 
     @cached_property
+    def ledger_open_items(self) -> pl.DataFrame:
+        """Unlettered customer debits with no billing document behind them (invoices older
+        than the billing data, opening balances): open items only the ERP knows."""
+        booked = self.invoice_ledger_pairs.select(pl.col("ledger_id").alias("record_id"))
+        return (self.ledger.filter((pl.col("amount_cents") > 0) & ~pl.col("lettered")
+                                   & pl.col("piece_ref").is_not_null())
+                .join(booked, on="record_id", how="anti")
+                .select("record_id", pl.col("piece_ref").alias("number"), "party_id",
+                        "currency", "amount_cents", "entry_date"))
+
+    @cached_property
+    def payment_ledger_refs(self) -> pl.DataFrame:
+        """(payment_id, ledger_id, ref_evidence, ref_score): ERP-only open items a payment
+        cites by their piece reference."""
+        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
+        items = self.ledger_open_items
+        if items.height == 0 or pay.height == 0:
+            return pl.DataFrame(schema={"payment_id": pl.String, "ledger_id": pl.String,
+                                        "ref_evidence": pl.String, "ref_score": pl.Float64})
+        tokens = extract_tokens(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
+                                text_cols=REF_TEXT_COLUMNS)
+        pairs = match_references(tokens, items.select(pl.col("record_id").alias("ledger_id"),
+                                                      "number"),
+                                 id_col="record_id", doc_id_col="ledger_id", doc_ref_col="number")
+        return pairs.rename({"record_id": "payment_id"}).select(
+            "payment_id", "ledger_id", "ref_evidence", "ref_score").sort("payment_id",
+                                                                          "ledger_id")
+
+    @cached_property
     def party_names(self) -> pl.DataFrame:
         """(party_id, norm): every normalised name a party is known under."""
         return self.parties.members.select(

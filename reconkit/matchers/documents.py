@@ -468,7 +468,7 @@ class LedgerLineUnexplained:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         led = ctx.ledger
-        for link in ("invoice_ledger", "payment_ledger", "ledger_lettering"):
+        for link in ("invoice_ledger", "payment_ledger", "payment_invoice", "ledger_lettering"):
             led = _undecided(led, state, link, "erp")
         return exception_only(led, "erp", "record_id", pl.format(
             "Open ERP line {} on account {} ({}, '{}') is tied to no invoice or payment.",

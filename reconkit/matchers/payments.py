@@ -567,3 +567,48 @@ class ReferenceFx:
                                   pl.col("currency"), money(pl.col("expected_cents")),
                                   pl.col("pay_currency"), money(pl.col("fx_diff"))),
         )
+
+
+@register_matcher
+@dataclass(frozen=True)
+class ReferenceLedgerItem:
+    """The payment cites an open item only the ERP knows (no billing document: an older
+    invoice, an opening balance) by its piece reference, for its exact amount, and the payer
+    is that account's client: reference + amount + party, as for invoices."""
+
+    kind: ClassVar[str] = "reference_ledger_item"
+    party_threshold: float = 0.85
+
+    def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
+        pay = _open_payments(ctx, state)
+        items = ctx.ledger_open_items.join(state.remaining_frame("erp"), on="record_id",
+                                           how="left").filter(
+            pl.col("remaining_cents").fill_null(pl.col("amount_cents")) > 0)
+        rows = ctx.payment_ledger_refs.filter(pl.len().over("payment_id") == 1).join(
+            pay.select(pl.col("record_id").alias("payment_id"), "remaining_cents",
+                       "payer_name", "payer_norm", pl.col("party_id").alias("payer_party"),
+                       "payer_evidence", pl.col("currency").alias("pay_currency"))
+            .rename({"remaining_cents": "pay_cents"}), on="payment_id").join(
+            items.select(pl.col("record_id").alias("ledger_id"), "number",
+                         pl.col("party_id").alias("invoice_party"), "currency",
+                         pl.col("amount_cents").alias("item_cents")), on="ledger_id")
+        rows = rows.filter((pl.col("pay_cents") == pl.col("item_cents"))
+                           & (pl.col("currency") == pl.col("pay_currency")))
+        rows = _with_party(ctx, rows).filter(pl.col("party_score") >= self.party_threshold)
+        return candidates(
+            rows.sort("payment_id"), anchor_system="bank", anchor_id="payment_id",
+            items=pl.concat_list([
+                item("bank", pl.col("payment_id"), "payment", pl.col("pay_cents")),
+                item("erp", pl.col("ledger_id"), "open_item", pl.col("item_cents"))]),
+            score=(_REF_WEIGHT * pl.col("ref_score") + _AMOUNT_WEIGHT
+                   + _PARTY_WEIGHT * pl.col("party_score")),
+            evidence=evidence_json(piece_ref=pl.col("number"),
+                                   ref_evidence=pl.col("ref_evidence"),
+                                   party_evidence=pl.col("party_evidence"),
+                                   party_score=pl.col("party_score").round(3)),
+            explanation=pl.format("Payment of {} from {} cites {}, an open item of the ERP with "
+                                  "no billing document, for its exact amount; the payer is the "
+                                  "account's client ({}).", money(pl.col("pay_cents")),
+                                  pl.col("payer_name").fill_null("?"), pl.col("number"),
+                                  pl.col("party_evidence")),
+        )
