@@ -36,6 +36,8 @@ class MatchContext:
     period_end: date
     currency: str = "EUR"
     fx_rates: dict[str, str] = field(default_factory=dict)  # 1 unit of key = value in currency
+    # results several rules share within one run (e.g. payer-name scores), filled on demand
+    memo: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def fx_rate_ppm(self) -> dict[str, int]:
         """Exchange rates to the company currency as integer parts per million (no floats)."""

@@ -57,23 +57,37 @@ def _party_score(ctx: MatchContext, frame: pl.DataFrame, *, payer_party: str,
     if frame.height == 0:
         return frame.with_columns(pl.lit(None, pl.Float64).alias("party_score"),
                                   pl.lit(None, pl.String).alias("party_evidence"))
-    names = ctx.party_names.rename({"party_id": invoice_party, "norm": "__pn"})
-    pairs = frame.select(pl.int_range(pl.len()).alias("__i"), payer_norm, invoice_party) \
-        .join(names, on=invoice_party, how="left")
-    pairs = pairs.with_columns(
-        name_similarity(pairs[payer_norm].fill_null(""), pairs["__pn"].fill_null(""))
-        .alias("__sim"))
-    best = pairs.group_by("__i").agg(pl.col("__sim").max().fill_null(0.0).alias("__name"))
-    out = frame.with_columns(pl.int_range(pl.len()).alias("__i")).join(best, on="__i",
-                                                                        how="left")
+    keys = frame.select(pl.col(payer_norm).fill_null("").alias("__payer"),
+                        pl.col(invoice_party).alias("__party"))
+    best = _best_name_scores(ctx, keys.unique())
+    out = pl.concat([frame, keys], how="horizontal").join(
+        best, on=["__payer", "__party"], how="left", maintain_order="left")
     same = pl.col(payer_party).is_not_null() & (pl.col(payer_party) == pl.col(invoice_party))
     return out.with_columns(
         pl.when(same & pl.col("payer_evidence").is_in(["iban", "alias"])).then(1.0)
         .when(same).then(pl.max_horizontal(pl.col("__name"), pl.lit(0.9)))
-        .otherwise(pl.col("__name")).alias("party_score"),
+        .otherwise(pl.col("__name").fill_null(0.0)).alias("party_score"),
         pl.when(same).then(pl.col("payer_evidence")).otherwise(pl.lit("name"))
         .alias("party_evidence"),
-    ).drop("__i", "__name")
+    ).drop("__payer", "__party", "__name")
+
+
+def _best_name_scores(ctx: MatchContext, keys: pl.DataFrame) -> pl.DataFrame:
+    """(__payer, __party, __name): the best similarity between a payer's name and the names
+    of a party, computed once per pair for the whole run (several rules ask the same)."""
+    known = ctx.memo.get("party_name_scores")
+    todo = keys if known is None else keys.join(known, on=["__payer", "__party"], how="anti")
+    if todo.height:
+        names = ctx.party_names.rename({"party_id": "__party", "norm": "__pn"})
+        pairs = todo.join(names, on="__party", how="left")
+        pairs = pairs.with_columns(name_similarity(pairs["__payer"], pairs["__pn"].fill_null(""))
+                                   .alias("__sim"))
+        fresh = pairs.group_by("__payer", "__party").agg(
+            pl.col("__sim").max().fill_null(0.0).alias("__name"))
+        known = fresh if known is None else pl.concat([known, fresh])
+        ctx.memo["party_name_scores"] = known
+    assert known is not None
+    return known
 
 
 def _ref_groups(ctx: MatchContext, state: AllocationState, *,
