@@ -15,6 +15,9 @@ _CURRENCY_EXPONENT = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "XOF": 0, "XAF": 0
                       "KWD": 3, "OMR": 3, "TND": 3, "JOD": 3}
 
 
+NON_CENT_CURRENCIES = tuple(sorted(_CURRENCY_EXPONENT))  # currencies whose exponent is not 2
+
+
 def currency_exponent(currency: str) -> int:
     """Number of minor-unit digits of an ISO 4217 currency (2 unless known otherwise)."""
     return _CURRENCY_EXPONENT.get(currency.upper(), 2)
@@ -70,3 +73,13 @@ def format_cents(cents: int, *, decimal: str = ".", scale: int = 2) -> str:
     if scale == 0:
         return f"{sign}{q}"
     return f"{sign}{q}{decimal}{r:0{scale}d}"
+
+
+def format_cents_expr(cents: pl.Expr, *, decimal: str = ".", scale: int = 2) -> pl.Expr:
+    """Vectorised `format_cents`: 1200000 -> "12000.00" (or "12000,00")."""
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    units = (cents.abs() // 10**scale).cast(pl.String)
+    if scale == 0:
+        return sign + units
+    minor = (cents.abs() % 10**scale).cast(pl.String).str.zfill(scale)
+    return sign + units + pl.lit(decimal) + minor

@@ -21,7 +21,7 @@ import polars as pl
 from reconkit.matchers.identifiers import normalize_iban, siren_from
 from reconkit.matchers.names import best_name_candidates, name_similarity
 from reconkit.matchers.normalize import normalize_name, reference_key
-from reconkit.result import stable_id
+from reconkit.result import stable_id_expr
 from reconkit.schemas import PolarsDataType
 
 NAME_ATTACH_MIN = 0.92
@@ -244,8 +244,7 @@ def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:
     )
     return roots.select(
         "root",
-        pl.coalesce("crm_min", "any_min").map_elements(lambda k: stable_id("P", k),
-                                                       return_dtype=pl.String).alias("party_id"),
+        stable_id_expr("P", [pl.coalesce("crm_min", "any_min")]).alias("party_id"),
     )
 
 

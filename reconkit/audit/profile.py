@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from reconkit.catalog.model import Catalog, load_catalog
-from reconkit.money import format_cents
+from reconkit.money import format_cents_expr
 from reconkit.result import ReconResult
 from reconkit.review.records import SYSTEM_ORDER, exception_records
 from reconkit.schemas import PolarsDataType
@@ -104,8 +104,7 @@ def exceptions_chart(result: ReconResult, *, catalog: Catalog | None = None) -> 
     import altair as alt
 
     prof = exception_profile(result, catalog=catalog).with_columns(
-        pl.col("amount_cents").map_elements(format_cents, return_dtype=pl.String)
-        .alias("amount"))
+        format_cents_expr(pl.col("amount_cents")).alias("amount"))
     data = alt.Data(values=prof.select("category", "title", "severity", "exceptions",
                                        "amount", "top_parties").to_dicts())
     return alt.Chart(data, title="Exceptions per category").mark_bar().encode(

@@ -19,12 +19,10 @@ import polars as pl
 from polars._typing import EpochTimeUnit
 
 from reconkit.errors import SourceFormatError
-from reconkit.money import currency_exponent, parse_amount_expr
+from reconkit.money import NON_CENT_CURRENCIES, currency_exponent, parse_amount_expr
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType, empty_quarantine
 
 LINEAGE_RAW = ("source_file", "source_row")
-_NON_CENT_CURRENCIES = ("JPY", "KRW", "CLP", "ISK", "XOF", "XAF", "BHD", "KWD", "OMR", "TND",
-                        "JOD")
 
 
 def read_json_document(path: Path, source: str) -> Any:
@@ -142,7 +140,7 @@ def cents_expr(amount: pl.Expr, currency: pl.Expr, *, decimal: str = ".",
     KWD 3, most 2); never via float."""
     expr = parse_amount_expr(amount, decimal=decimal, thousands=thousands, scale=2)
     for scale in (0, 3):
-        codes = [c for c in _NON_CENT_CURRENCIES if currency_exponent(c) == scale]
+        codes = [c for c in NON_CENT_CURRENCIES if currency_exponent(c) == scale]
         expr = pl.when(currency.is_in(codes)).then(
             parse_amount_expr(amount, decimal=decimal, thousands=thousands, scale=scale)
         ).otherwise(expr)

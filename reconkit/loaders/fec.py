@@ -19,7 +19,12 @@ from stdnum.fr import siren as stdnum_siren
 from reconkit.errors import SourceFormatError
 from reconkit.loaders._text import read_text
 from reconkit.loaders.base import Loaded, register_loader
-from reconkit.money import currency_exponent, format_cents, parse_amount_expr
+from reconkit.money import (
+    currency_exponent,
+    format_cents,
+    format_cents_expr,
+    parse_amount_expr,
+)
 from reconkit.schemas import QUARANTINE_COLUMNS, conform, empty_quarantine
 
 FEC_COLUMNS: Final = (
@@ -312,16 +317,6 @@ def _entry_problems(df: pl.DataFrame, name: str, scale: int) -> pl.DataFrame:
         + format_cents_expr(pl.col("__dsum"), scale=scale)
         + pl.lit(", credit ") + format_cents_expr(pl.col("__csum"), scale=scale))
     return _quarantine(lines, name, "EcritureNum", pl.col("EcritureNum"), reason)
-
-
-def format_cents_expr(cents: pl.Expr, *, decimal: str = ".", scale: int = 2) -> pl.Expr:
-    """Vectorised `reconkit.money.format_cents`: 1200000 -> "12000.00" (or "12000,00")."""
-    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    units = (cents.abs() // 10**scale).cast(pl.String)
-    if scale == 0:
-        return sign + units
-    minor = (cents.abs() % 10**scale).cast(pl.String).str.zfill(scale)
-    return sign + units + pl.lit(decimal) + minor
 
 
 def _quarantine(rows: pl.DataFrame, name: str, column: str, value: pl.Expr,

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import polars as pl
 
+from reconkit.money import format_cents_expr
 from reconkit.schemas import PolarsDataType
 
 ITEM = pl.Struct({"system": pl.String, "record_id": pl.String, "role": pl.String,
@@ -126,12 +127,7 @@ def candidates(df: pl.DataFrame, *, anchor_system: str, anchor_id: str,
 
 def money(expr: pl.Expr) -> pl.Expr:
     """Cents as a human amount string ('1234.56') for explanations."""
-    a = expr.abs()
-    return pl.concat_str([
-        pl.when(expr < 0).then(pl.lit("-")).otherwise(pl.lit("")),
-        (a // 100).cast(pl.String), pl.lit("."),
-        (a % 100).cast(pl.String).str.zfill(2),
-    ])
+    return format_cents_expr(expr)
 
 
 def dumps(obj: Any) -> str:

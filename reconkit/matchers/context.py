@@ -137,11 +137,16 @@ class MatchContext:
                           "credit_note_cents", "party_name").sort("record_id")
 
     @cached_property
+    def payment_tokens(self) -> pl.DataFrame:
+        """Reference tokens read in the remittance of received payments (once per run)."""
+        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
+        return extract_tokens(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
+                              text_cols=REF_TEXT_COLUMNS)
+
+    @cached_property
     def payment_refs(self) -> pl.DataFrame:
         """(payment_id, invoice_id, ref_evidence, ref_score): documents cited by a payment."""
-        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
-        tokens = extract_tokens(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
-                                text_cols=REF_TEXT_COLUMNS)
+        tokens = self.payment_tokens
         docs = self.invoices.select("record_id", "number")
         pairs = match_references(tokens, docs, id_col="record_id", doc_id_col="record_id",
                                  doc_ref_col="number")
@@ -182,13 +187,11 @@ class MatchContext:
     def payment_ledger_refs(self) -> pl.DataFrame:
         """(payment_id, ledger_id, ref_evidence, ref_score): ERP-only open items a payment
         cites by their piece reference."""
-        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
         items = self.ledger_open_items
-        if items.height == 0 or pay.height == 0:
+        tokens = self.payment_tokens
+        if items.height == 0 or tokens.height == 0:
             return pl.DataFrame(schema={"payment_id": pl.String, "ledger_id": pl.String,
                                         "ref_evidence": pl.String, "ref_score": pl.Float64})
-        tokens = extract_tokens(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
-                                text_cols=REF_TEXT_COLUMNS)
         pairs = match_references(tokens, items.select(pl.col("record_id").alias("ledger_id"),
                                                       "number"),
                                  id_col="record_id", doc_id_col="ledger_id", doc_ref_col="number")
