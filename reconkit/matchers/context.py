@@ -274,6 +274,14 @@ class AllocationState:
             parts += self.covered.get(link, [])
         return pl.concat(parts)
 
+    def undecided(self, df: pl.DataFrame, link: str, system: str, id_col: str = "record_id",
+                  *, anchors_only: bool = False) -> pl.DataFrame:
+        """The rows of `df` whose `id_col` (a record of `system`) is not decided for `link`."""
+        decided = self.decided_frame(link, anchors_only=anchors_only) \
+            .filter(pl.col("system") == system)
+        return df.join(decided.select(pl.col("record_id").alias(id_col)), on=id_col,
+                       how="anti")
+
     def remaining_frame(self, system: str) -> pl.DataFrame:
         return self.remaining.filter(pl.col("system") == system).select(
             "record_id", "remaining_cents")

@@ -22,19 +22,11 @@ from reconkit.matchers.base import (
 )
 from reconkit.matchers.context import AllocationState, MatchContext
 
-
-def _undecided(df: pl.DataFrame, state: AllocationState, link: str, system: str,
-               id_col: str = "record_id", *, anchors_only: bool = False) -> pl.DataFrame:
-    decided = state.decided_frame(link, anchors_only=anchors_only) \
-        .filter(pl.col("system") == system)
-    return df.join(decided.select(pl.col("record_id").alias(id_col)), on=id_col, how="anti")
-
-
 # ---- credit notes -------------------------------------------------------------------------
 
 def _credit_notes(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
     cn = ctx.invoices.filter(pl.col("doc_type") == "credit_note")
-    return _undecided(cn, state, "credit_note_invoice", "billing")
+    return state.undecided(cn, "credit_note_invoice", "billing")
 
 
 @register_matcher
@@ -150,8 +142,8 @@ class DocumentBooked:
         pairs = ctx.invoice_ledger_pairs.join(
             ctx.invoices.select(pl.col("record_id").alias("invoice_id"), "number"),
             on="invoice_id")
-        pairs = _undecided(pairs, state, "invoice_ledger", "billing", "invoice_id")
-        pairs = _undecided(pairs, state, "invoice_ledger", "erp", "ledger_id")
+        pairs = state.undecided(pairs, "invoice_ledger", "billing", "invoice_id")
+        pairs = state.undecided(pairs, "invoice_ledger", "erp", "ledger_id")
         # one ERP line per document and one document per ERP line, else it is not evidence
         pairs = pairs.filter((pl.len().over("invoice_id") == 1) & (pl.len().over("ledger_id") == 1))
         same_party = pl.col("invoice_party").eq_missing(pl.col("ledger_party"))
@@ -196,7 +188,7 @@ class DocumentNotBooked:
     kind: ClassVar[str] = "document_not_booked"
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-        inv = _undecided(ctx.invoices, state, "invoice_ledger", "billing")
+        inv = state.undecided(ctx.invoices, "invoice_ledger", "billing")
         return exception_only(inv, "billing", "record_id", pl.format(
             "{} {} of {} ({}) is not booked in the ERP.",
             pl.when(pl.col("doc_type") == "invoice").then(pl.lit("Invoice"))
@@ -212,7 +204,7 @@ def _period_invoices(ctx: MatchContext, state: AllocationState,
     inv = ctx.invoices.filter(pl.col("doc_type") == "invoice")
     if period_only:
         inv = inv.filter(pl.col("issue_date").is_between(ctx.period_start, ctx.period_end))
-    return _undecided(inv, state, "invoice_commitment", "billing")
+    return state.undecided(inv, "invoice_commitment", "billing")
 
 
 def _commitment_pairs(ctx: MatchContext, state: AllocationState,
@@ -321,7 +313,7 @@ class CommitmentUnbilled:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         # a contract linked to earlier invoices can still be unbilled this period
-        com = _undecided(ctx.table("commitments"), state, "invoice_commitment", "crm",
+        com = state.undecided(ctx.table("commitments"), "invoice_commitment", "crm",
                          anchors_only=self.due)
         cited = ctx.invoices.filter(pl.col("commitment_ref").is_not_null()
                                     & pl.col("issue_date").is_between(ctx.period_start,
@@ -379,8 +371,8 @@ class PaymentBooked:
     days: int = 3
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-        pay = _undecided(ctx.payments, state, "payment_ledger", "bank")
-        led = _undecided(ctx.ledger.filter(pl.col("amount_cents") < 0), state, "payment_ledger",
+        pay = state.undecided(ctx.payments, "payment_ledger", "bank")
+        led = state.undecided(ctx.ledger.filter(pl.col("amount_cents") < 0), "payment_ledger",
                          "erp").select(pl.col("record_id").alias("ledger_id"), "piece_ref",
                                        pl.col("amount_cents").alias("ledger_cents"),
                                        "entry_date", pl.col("party_id").alias("ledger_party"))
@@ -469,7 +461,7 @@ class LedgerLineUnexplained:
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         led = ctx.ledger
         for link in ("invoice_ledger", "payment_ledger", "payment_invoice", "ledger_lettering"):
-            led = _undecided(led, state, link, "erp")
+            led = state.undecided(led, link, "erp")
         return exception_only(led, "erp", "record_id", pl.format(
             "Open ERP line {} on account {} ({}, '{}') is tied to no invoice or payment.",
             pl.col("record_id"), pl.coalesce("aux_account", "account"),

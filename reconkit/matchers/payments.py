@@ -36,9 +36,7 @@ _REF_WEIGHT, _AMOUNT_WEIGHT, _PARTY_WEIGHT = 0.5, 0.25, 0.25
 
 def _open_payments(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
     """Received payments not yet decided, with what they still have to allocate."""
-    pay = ctx.payments.filter(pl.col("amount_cents") > 0)
-    decided = state.decided_frame(LINK).filter(pl.col("system") == "bank")
-    pay = pay.join(decided.select("record_id"), on="record_id", how="anti")
+    pay = state.undecided(ctx.payments.filter(pl.col("amount_cents") > 0), LINK, "bank")
     return pay.join(state.remaining_frame("bank"), on="record_id", how="left").with_columns(
         pl.col("remaining_cents").fill_null(pl.col("amount_cents")))
 
@@ -520,9 +518,7 @@ class BankDebit:
     kind: ClassVar[str] = "bank_debit"
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-        decided = state.decided_frame(LINK).filter(pl.col("system") == "bank")
-        pay = ctx.payments.filter(pl.col("amount_cents") < 0).join(
-            decided.select("record_id"), on="record_id", how="anti")
+        pay = state.undecided(ctx.payments.filter(pl.col("amount_cents") < 0), LINK, "bank")
         return exception_only(pay, "bank", "record_id", pl.format(
             "Debit of {} on our account ({}): a bank charge or outgoing payment, not a customer "
             "receipt.", money(-pl.col("amount_cents")),
