@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from reconkit.errors import ReconkitError
+from reconkit.paths import PROJECT_ROOT, SAMPLE_DIR
 
 if TYPE_CHECKING:
     import polars as pl
@@ -49,8 +50,7 @@ app.add_typer(catalog_app, name="catalog")
 console = Console(stderr=True, soft_wrap=True)
 P = ParamSpec("P")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = REPO_ROOT / "data_samples" / "sample"
+REPO_ROOT = PROJECT_ROOT
 
 
 def _fail(exc: ReconkitError) -> None:

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reconkit.errors import ConfigError
+from reconkit.paths import DEFAULT_CATALOG
 
 LinkKind = Literal["party", "payment_invoice", "invoice_commitment", "invoice_ledger",
                    "payment_ledger", "credit_note_invoice", "ledger_lettering"]
@@ -108,7 +109,6 @@ class Catalog(BaseModel):
                 "categories": [c.model_dump(mode="json") for c in self.categories]}
 
 
-DEFAULT_CATALOG = Path(__file__).resolve().parents[2] / "rule_catalog"
 
 
 def load_catalog(folder: Path | None = None) -> Catalog:
