@@ -73,7 +73,7 @@ def ensure_month(folder: Path, clients: int, seed: int, month: str,
 
     Returns the generation wall time, or None when the folder was reused.
     """
-    from data_samples.run_configs import write_run_configs
+    from data_samples.run_configs import generate, write_run_configs
 
     params = {"clients": clients, "seed": seed, "month": month, "volume": volume,
               "native": False}
@@ -86,10 +86,8 @@ def ensure_month(folder: Path, clients: int, seed: int, month: str,
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "data_samples.generate", "--out", str(folder),
-                    "--clients", str(clients), "--seed", str(seed), "--month", month,
-                    "--volume", volume, "--no-native"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    generate(folder, clients=clients, seed=seed, period=month, native=False,
+             extra=("--volume", volume), quiet=True)
     seconds = time.perf_counter() - t0
     write_run_configs(folder, month, name=folder.name)
     stamp.write_text(json.dumps(params, sort_keys=True) + "\n")
