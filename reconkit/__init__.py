@@ -7,9 +7,10 @@ with its evidence.
 
 from reconkit.catalog import Catalog, Rule, load_catalog
 from reconkit.config import RunConfig, SourceConfig, load_config
-from reconkit.engine import Reconciliation, load_sources, run
+from reconkit.engine import Reconciliation
 from reconkit.errors import ConfigError, ConnectorError, ReconkitError, SourceFormatError
 from reconkit.loaders import LoadResult, get_loader, loader_kinds, register_loader
+from reconkit.pipeline import load_sources, run
 from reconkit.progress import progress_bar, run_steps
 from reconkit.report import render_summary, summarise
 from reconkit.result import ReconResult

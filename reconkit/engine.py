@@ -1,4 +1,4 @@
-"""The reconciliation engine: load, validate, resolve parties, run the rule waterfall, decide.
+"""The reconciliation engine: resolve parties, run the rule waterfall, decide.
 
 Rules run link kind by link kind, in catalog priority order. For each anchor record (a
 payment, an invoice, ...) the first rule that proposes something decides it:
@@ -14,15 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from reconkit.catalog.model import Catalog, Rule, load_catalog
 from reconkit.config import RunConfig
-from reconkit.errors import ReconkitError
-from reconkit.loaders.base import LoadResult, get_loader, merge_loaded
+from reconkit.loaders.base import LoadResult
 from reconkit.matchers.base import build_matcher
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.parties import PartyMap, resolve_parties
@@ -82,51 +79,6 @@ class Reconciliation:
                 decisions.decide(rule, cands, state, preset)
         decisions.sweep(tables, parties)
         return decisions.result(parties, loaded)
-
-
-def load_sources(config: RunConfig, progress: Progress | None = None) -> LoadResult:
-    """Load every source of a run config and validate each canonical table once."""
-    parts = []
-    for src in config.sources:
-        if progress:
-            progress(f"loading {src.name} ({src.kind})")
-        if not src.path.exists():
-            raise ReconkitError(f"source '{src.name}': {src.path} does not exist",
-                                hint="check `path:` in the run config")
-        loader = get_loader(src.kind)
-        options: dict[str, Any] = dict(src.options)
-        if src.profile:
-            options["profile"] = src.profile
-        if src.kind in {"stripe", "hubspot"}:
-            options.setdefault("timezone", config.timezone)
-        parts.append(loader(src.path, **options))
-    return merge_loaded(parts)
-
-
-def run(config: RunConfig, out_dir: Path | None = None, *,
-        progress: Progress | None = None, aliases: pl.DataFrame | None = None) -> ReconResult:
-    """Load, validate, match and (when `out_dir` is given) write the result contract.
-
-    With a decisions store in the config, its remembered aliases (IBAN -> client, ...) feed
-    party resolution and its confirmed/rejected decisions are applied to the result.
-    """
-    loaded = load_sources(config, progress)
-    rec = Reconciliation.from_config(config)
-    if config.store is not None:
-        from reconkit.review.store import DecisionStore
-
-        with DecisionStore(config.store) as store:
-            if aliases is None:
-                aliases = store.aliases()
-            result = store.apply(rec.match(loaded, aliases=aliases, progress=progress))
-    else:
-        result = rec.match(loaded, aliases=aliases, progress=progress)
-    if out_dir is not None:
-        from reconkit.export.lettering import write_lettering
-
-        result.write(out_dir)
-        write_lettering(result, Path(out_dir) / "lettering.csv")
-    return result
 
 
 class _Decisions:

@@ -21,8 +21,9 @@ from reconkit.audit import exception_profile, profile_tables
 from reconkit.catalog import load_catalog
 from reconkit.cli import app
 from reconkit.config import load_config
-from reconkit.engine import Reconciliation, load_sources, run
+from reconkit.engine import Reconciliation
 from reconkit.loaders.stripe import load_stripe
+from reconkit.pipeline import load_sources, run
 from reconkit.result import ReconResult
 from reconkit.review.queue import QUEUE_COLUMNS, review_queue
 from reconkit.review.store import DecisionStore

@@ -13,7 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from reconkit.connectors.saved import (
+from reconkit.errors import SourceFormatError
+from reconkit.loaders.base import Loaded, register_loader
+from reconkit.loaders.saved import (
     Field,
     cents_expr,
     dig,
@@ -24,8 +26,6 @@ from reconkit.connectors.saved import (
     string_frame,
     text_expr,
 )
-from reconkit.errors import SourceFormatError
-from reconkit.loaders.base import Loaded, register_loader
 from reconkit.schemas import empty_quarantine
 
 _FILES = ("companies", "deals")

@@ -19,7 +19,11 @@ from typing import Any, Final
 
 import polars as pl
 
-from reconkit.connectors.saved import (
+from reconkit.errors import SourceFormatError
+from reconkit.ids import sf18_expr, sf_object
+from reconkit.loaders._text import read_text, sniff_delimiter
+from reconkit.loaders.base import Loaded, register_loader
+from reconkit.loaders.saved import (
     Field,
     as_text,
     bool_expr,
@@ -31,10 +35,6 @@ from reconkit.connectors.saved import (
     string_frame,
     text_expr,
 )
-from reconkit.errors import SourceFormatError
-from reconkit.ids import sf18_expr, sf_object
-from reconkit.loaders._text import read_text, sniff_delimiter
-from reconkit.loaders.base import Loaded, register_loader
 from reconkit.schemas import empty_quarantine
 
 OBJECTS: Final = ("Account", "Opportunity", "Contract")

@@ -15,7 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from reconkit.connectors.saved import (
+from reconkit.errors import SourceFormatError
+from reconkit.ids import sf_ref_expr
+from reconkit.loaders.base import Loaded, register_loader
+from reconkit.loaders.saved import (
     Field,
     dig,
     epoch_date_expr,
@@ -26,9 +29,6 @@ from reconkit.connectors.saved import (
     string_frame,
     text_expr,
 )
-from reconkit.errors import SourceFormatError
-from reconkit.ids import sf_ref_expr
-from reconkit.loaders.base import Loaded, register_loader
 from reconkit.schemas import empty_quarantine
 
 _OBJECTS = {"customer": "customers", "invoice": "invoices", "credit_note": "credit_notes"}

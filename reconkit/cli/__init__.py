@@ -1,0 +1,9 @@
+"""The `reconkit` command line: everything a notebook does, headless (batch, cron).
+
+One module per group of commands; importing them registers their commands on `app`.
+"""
+
+from reconkit.cli import audit, catalog, review, run, sync
+from reconkit.cli._app import app, main
+
+__all__ = ["app", "audit", "catalog", "main", "review", "run", "sync"]

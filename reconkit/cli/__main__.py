@@ -1,0 +1,5 @@
+"""`python -m reconkit.cli`."""
+
+from reconkit.cli import main
+
+main()

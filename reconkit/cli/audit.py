@@ -1,0 +1,79 @@
+"""`reconkit audit`: profile a month's data and its exceptions (notebook 01, headless)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from reconkit.cli._app import ConfigArg, _guarded, app, console
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+@app.command("audit")
+@_guarded
+def audit_cmd(
+    config: ConfigArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for the audit files")] =
+    Path("out/audit"),
+    top: Annotated[int, typer.Option(help="exception categories listed in the summary",
+                                     min=1)] = 5,
+) -> None:
+    """Profile a month's data and its exceptions (notebook 01, headless).
+
+    Loads the sources of CONFIG and runs the reconciliation, then writes to OUT:
+    data_profile.csv (per table and column: type, gaps, distinct values, range, examples),
+    exception_profile.csv (per category: count, money at stake, main clients),
+    load_report.csv, quarantine.csv, audit.xlsx (one sheet each) and
+    exceptions_chart.vl.json (Vega-Lite bar chart); prints a short summary.
+    """
+    from reconkit.audit import exception_profile, exceptions_chart, profile_tables, to_xlsx
+    from reconkit.audit.export import to_csv
+    from reconkit.catalog import load_catalog
+    from reconkit.config import load_config
+    from reconkit.engine import Reconciliation
+    from reconkit.pipeline import load_sources
+
+    cfg = load_config(config)
+    with console.status("starting", spinner="dots") as status:
+        loaded = load_sources(cfg, progress=status.update)
+        result = Reconciliation.from_config(cfg).match(loaded, progress=status.update)
+        status.update("profiling")
+        catalog = load_catalog(cfg.catalog)
+        sheets = {"data profile": profile_tables(loaded.tables),
+                  "exception profile": exception_profile(result, catalog=catalog),
+                  "load report": loaded.report_frame(), "quarantine": loaded.quarantine}
+        chart = exceptions_chart(result, catalog=catalog).to_dict()
+    written = [to_csv(df, out / f"{name.replace(' ', '_')}.csv") for name, df in sheets.items()]
+    written.append(to_xlsx(sheets, out / "audit.xlsx"))
+    chart_path = out / "exceptions_chart.vl.json"
+    chart_path.write_text(json.dumps(chart, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    written.append(chart_path)
+    typer.echo(_audit_summary(loaded.tables, loaded.quarantine.height,
+                              sheets["exception profile"], top))
+    typer.echo(f"Audit written to {out}: {', '.join(sorted(p.name for p in written))}")
+
+
+def _audit_summary(tables: dict[str, pl.DataFrame], quarantined: int, prof: pl.DataFrame,
+                   top: int) -> str:
+    from reconkit.money import format_cents
+
+    sizes = ", ".join(f"{name} {tables[name].height}" for name in sorted(tables))
+    lines = [f"Tables profiled: {len(tables)} ({sizes} rows)",
+             f"Rows quarantined: {quarantined}"]
+    review = prof.filter(prof["severity"] == "exception")
+    to_review = int(review["exceptions"].sum())
+    lines.append(f"Exceptions: {int(prof['exceptions'].sum())} in {prof.height} categories: "
+                 f"{to_review} to review, {int(prof['exceptions'].sum()) - to_review} "
+                 "for information only")
+    if review.height:
+        lines.append("Most frequent to review (count, category, money at stake):")
+        for row in review.sort(["exceptions", "amount_cents", "category"],
+                               descending=[True, True, False]).head(top).iter_rows(named=True):
+            lines.append(f"  {row['exceptions']:>6}  {row['category']:<32} "
+                         f"{format_cents(row['amount_cents']):>14}")
+    return "\n".join(lines)

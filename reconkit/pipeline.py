@@ -1,0 +1,61 @@
+"""The run pipeline: load and validate the sources, apply remembered decisions, match, write.
+
+The engine (`reconkit.engine`) only runs the rule waterfall on validated tables; this module
+does everything around it that touches files and the decisions store.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from reconkit.config import RunConfig
+from reconkit.engine import Progress, Reconciliation
+from reconkit.errors import ReconkitError
+from reconkit.export.lettering import write_lettering
+from reconkit.loaders.base import LoadResult, get_loader, merge_loaded
+from reconkit.result import ReconResult
+from reconkit.review.store import DecisionStore
+
+
+def load_sources(config: RunConfig, progress: Progress | None = None) -> LoadResult:
+    """Load every source of a run config and validate each canonical table once."""
+    parts = []
+    for src in config.sources:
+        if progress:
+            progress(f"loading {src.name} ({src.kind})")
+        if not src.path.exists():
+            raise ReconkitError(f"source '{src.name}': {src.path} does not exist",
+                                hint="check `path:` in the run config")
+        loader = get_loader(src.kind)
+        options: dict[str, Any] = dict(src.options)
+        if src.profile:
+            options["profile"] = src.profile
+        if src.kind in {"stripe", "hubspot"}:
+            options.setdefault("timezone", config.timezone)
+        parts.append(loader(src.path, **options))
+    return merge_loaded(parts)
+
+
+def run(config: RunConfig, out_dir: Path | None = None, *,
+        progress: Progress | None = None, aliases: pl.DataFrame | None = None) -> ReconResult:
+    """Load, validate, match and (when `out_dir` is given) write the result contract.
+
+    With a decisions store in the config, its remembered aliases (IBAN -> client, ...) feed
+    party resolution and its confirmed/rejected decisions are applied to the result.
+    """
+    loaded = load_sources(config, progress)
+    rec = Reconciliation.from_config(config)
+    if config.store is not None:
+        with DecisionStore(config.store) as store:
+            if aliases is None:
+                aliases = store.aliases()
+            result = store.apply(rec.match(loaded, aliases=aliases, progress=progress))
+    else:
+        result = rec.match(loaded, aliases=aliases, progress=progress)
+    if out_dir is not None:
+        result.write(out_dir)
+        write_lettering(result, Path(out_dir) / "lettering.csv")
+    return result
