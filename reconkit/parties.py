@@ -13,6 +13,7 @@ remembered aliases, or a clear name match, and otherwise stay unresolved with ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -180,19 +181,20 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
             query_id="key", query_name="norm", ref_id="cand_root", ref_name="norm",
             min_score=NAME_ATTACH_MIN, limit=5, look_alikes=True,
         ).join(alone.select("key", "root"), on="key").filter(pl.col("cand_root") != pl.col("root"))
-        for key, grp in cands.sort("key", "name_score", "cand_root",
-                                   descending=[False, True, False]).group_by("key",
-                                                                             maintain_order=True):
-            best = grp.row(0, named=True)
-            close = grp.filter(pl.col("name_score") >= best["name_score"] - NAME_MARGIN)
-            if close["cand_root"].n_unique() == 1:
-                uf.union(str(key[0]), best["cand_root"])
-                evidence.setdefault(str(key[0]), "name")
-            else:
-                system, rid = str(key[0]).split("|", 1)
-                unresolved_rows.append({"system": system, "record_id": rid,
-                                        "candidate_roots": sorted(close["cand_root"].unique()),
-                                        "detail": "name close to several clients"})
+        # every attachment is decided against the same snapshot of components, then applied:
+        # deciding while merging would judge later records against stale roots, and make the
+        # result depend on record order
+        close = cands.filter(pl.col("name_score")
+                             >= pl.col("name_score").max().over("key") - NAME_MARGIN)
+        per_key = close.group_by("key").agg(pl.col("cand_root").unique().sort().alias("roots"))
+        for key, roots in per_key.filter(pl.col("roots").list.len() == 1).sort("key").iter_rows():
+            uf.union(key, roots[0])
+            evidence.setdefault(key, "name")
+        for key, roots in per_key.filter(pl.col("roots").list.len() > 1).sort("key").iter_rows():
+            system, rid = key.split("|", 1)
+            unresolved_rows.append({"system": system, "record_id": rid,
+                                    "candidate_roots": roots,
+                                    "detail": "name close to several clients"})
 
     comp = _components(parties, uf)
     party_ids = _party_ids(comp)
@@ -201,7 +203,7 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
         pl.col("key").replace_strict(evidence, default="self", return_dtype=pl.String)
         .alias("evidence"), "norm",
     )
-    unresolved = _unresolved_frame(unresolved_rows, party_ids)
+    unresolved = _unresolved_frame(unresolved_rows, party_ids, uf.find)
     renamed = _renamed(members)
     payers = _resolve_payers(tables.get("payments"), parties, comp, party_ids, members, aliases)
     bank_members = payers.filter(pl.col("party_id").is_not_null()).select(
@@ -257,7 +259,9 @@ class _UnresolvedRow(TypedDict):
     detail: str
 
 
-def _unresolved_frame(rows: list[_UnresolvedRow], party_ids: pl.DataFrame) -> pl.DataFrame:
+def _unresolved_frame(rows: list[_UnresolvedRow], party_ids: pl.DataFrame,
+                      find: Callable[[str], str]) -> pl.DataFrame:
+    """Candidates were roots when decided; attachments since may have merged them."""
     schema: dict[str, PolarsDataType] = {
         "system": pl.String, "record_id": pl.String,
         "candidate_party_ids": pl.List(pl.String), "detail": pl.String}
@@ -266,7 +270,7 @@ def _unresolved_frame(rows: list[_UnresolvedRow], party_ids: pl.DataFrame) -> pl
     mapping = dict(party_ids.iter_rows())
     return pl.DataFrame([
         {**{k: v for k, v in r.items() if k != "candidate_roots"},
-         "candidate_party_ids": sorted(mapping[c] for c in r["candidate_roots"])}
+         "candidate_party_ids": sorted({mapping[find(c)] for c in r["candidate_roots"]})}
         for r in rows
     ], schema=schema)
 

@@ -88,3 +88,73 @@ def test_party_ids_are_stable_across_runs_and_input_order() -> None:
     w.parties.reverse()
     b = resolve_parties(w.tables()).members
     assert a.equals(b)
+
+
+# -- order independence (a 1,500+ client month used to crash in the name round) ------------
+
+
+def test_lone_record_attached_to_a_client_then_a_look_alike_between_two() -> None:
+    """'Vega Transports' attaches to its client, re-rooting it; 'Vega Transports Expr' is
+    then between that client and its sister company: reported with both, no crash."""
+    pm = resolve_parties({"parties": _look_alike_world([(0, 0, "billing", True),
+                                                         (0, 2, "erp", False)])})
+    assert _party(pm, "billing", "aX0") == _party(pm, "crm", "001K0")
+    row = pm.unresolved.filter(pl.col("record_id") == "zX1")
+    assert sorted(row["candidate_party_ids"].item()) == sorted(
+        [_party(pm, "crm", "001K0"), _party(pm, "crm", "001E0")])
+
+_BASES = ["Vega Transports", "Durand Conseil", "Garnier Plomberie", "Lemoine Audit"]
+_SUFFIXES = ["", " Express", " Expr", "s", " SAS", " Express SARL"]
+
+
+def _look_alike_world(spec: list[tuple[int, int, str, bool]]) -> pl.DataFrame:
+    """Linked clients, some with a sister company whose name extends theirs ("Vega
+    Transports" / "Vega Transports Express"), plus lone records (prospects, unlinked billing
+    or ERP accounts) named like one, the other, or in between."""
+    from reconkit.schemas import COLUMNS, conform
+
+    rows = []
+    for i, base in enumerate(_BASES):
+        rows += [{"system": "crm", "record_id": f"001K{i}", "name": f"{base} SAS"},
+                 {"system": "billing", "record_id": f"cus_K{i}", "name": f"{base} SAS",
+                  "crm_ref": f"001K{i}"}]
+        if i % 2 == 0:
+            rows += [{"system": "crm", "record_id": f"001E{i}", "name": f"{base} Express SARL"},
+                     {"system": "billing", "record_id": f"cus_E{i}",
+                      "name": f"{base} Express", "crm_ref": f"001E{i}"}]
+    for n, (b, suffix, system, early) in enumerate(spec):
+        rows.append({"system": system, "record_id": f"{'a' if early else 'z'}X{n}",
+                     "name": _BASES[b % len(_BASES)] + _SUFFIXES[suffix % len(_SUFFIXES)]})
+    df = pl.DataFrame(rows, schema={c: COLUMNS["parties"][c] for c in
+                                    ("system", "record_id", "name", "crm_ref")})
+    return conform("parties", df.with_columns(pl.lit("t.csv").alias("source_file"),
+                                              pl.int_range(pl.len()).alias("source_row")))
+
+
+def _canonical(pm) -> set[tuple[tuple[str, str], ...]]:  # type: ignore[no-untyped-def]
+    groups = pm.members.group_by("party_id").agg(
+        pl.concat_list("system", "source_id").alias("m"))
+    return {tuple(sorted((m[0], m[1]) for m in ms)) for ms in groups["m"].to_list()}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(spec=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5),
+                               st.sampled_from(["crm", "billing", "erp"]), st.booleans()),
+                     max_size=20),
+       seed=st.randoms(use_true_random=False))
+def test_parties_do_not_depend_on_record_order(spec, seed) -> None:  # type: ignore[no-untyped-def]
+    parties = _look_alike_world(spec)
+    first = resolve_parties({"parties": parties})
+    order = list(range(parties.height))
+    seed.shuffle(order)
+    second = resolve_parties({"parties": parties[order]})
+    assert _canonical(first) == _canonical(second)
+    assert sorted(first.unresolved["record_id"].to_list()) == \
+        sorted(second.unresolved["record_id"].to_list())
+    # a look-alike never merges two linked clients
+    clients = first.members.filter(pl.col("source_id").str.contains("^001[KE]"))
+    assert clients["party_id"].n_unique() == clients.height
