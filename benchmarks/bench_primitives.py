@@ -15,9 +15,9 @@ from typing import Any
 
 import polars as pl
 
-from reconkit.matchers.names import best_name_candidates
-from reconkit.matchers.normalize import normalize_name
-from reconkit.matchers.references import extract_tokens, match_references
+from reconkit.keys.names import best_name_candidates
+from reconkit.keys.normalize import normalize_name
+from reconkit.keys.references import extract_tokens, match_references
 from reconkit.matchers.subset_sum import find_combinations
 
 

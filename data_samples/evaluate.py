@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from reconkit.matchers.normalize import normalize_name
+from reconkit.keys.normalize import normalize_name
 from reconkit.result import ReconResult
 
 LINK_ROLES = {

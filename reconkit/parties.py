@@ -19,9 +19,9 @@ from typing import TypedDict
 
 import polars as pl
 
-from reconkit.matchers.identifiers import normalize_iban, siren_from
-from reconkit.matchers.names import best_name_candidates, name_similarity
-from reconkit.matchers.normalize import normalize_name, reference_key
+from reconkit.keys.identifiers import normalize_iban, siren_from
+from reconkit.keys.names import best_name_candidates, name_similarity
+from reconkit.keys.normalize import normalize_name, reference_key
 from reconkit.result import stable_id_expr
 from reconkit.schemas import PolarsDataType
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from reconkit.matchers.identifiers import (
+from reconkit.keys.identifiers import (
     is_valid_iban,
     is_valid_siren,
     normalize_iban,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from reconkit.matchers.names import best_name_candidates, name_similarity
+from reconkit.keys.names import best_name_candidates, name_similarity
 
 
 def test_name_similarity_exact_scores() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from reconkit.matchers.normalize import (
+from reconkit.keys.normalize import (
     normalize_name,
     normalize_name_str,
     reference_key,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from reconkit.matchers.references import extract_tokens, match_references
+from reconkit.keys.references import extract_tokens, match_references
 
 DOCS = pl.DataFrame({
     "record_id": ["in_1", "in_2", "in_3", "in_4", "in_5", "in_6", "in_7"],

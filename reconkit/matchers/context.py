@@ -15,13 +15,13 @@ from typing import Final
 
 import polars as pl
 
-from reconkit.loaders.fec import journal_kind
-from reconkit.matchers.normalize import normalize_name, reference_key
-from reconkit.matchers.references import (
+from reconkit.keys.normalize import normalize_name, reference_key
+from reconkit.keys.references import (
     extract_tokens,
     match_references,
     match_references_in_blocks,
 )
+from reconkit.loaders.fec import journal_kind
 from reconkit.parties import PartyMap
 from reconkit.schemas import PolarsDataType, empty_table
 

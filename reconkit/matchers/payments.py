@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from reconkit.keys.names import name_similarity
 from reconkit.matchers.base import (
     CANDIDATE_SCHEMA,
     ITEM,
@@ -26,7 +27,6 @@ from reconkit.matchers.base import (
 )
 from reconkit.matchers.blocking import Blocking, DateWindow, SameValue
 from reconkit.matchers.context import AllocationState, MatchContext
-from reconkit.matchers.names import name_similarity
 from reconkit.matchers.subset_sum import find_combinations
 from reconkit.money import format_cents
 

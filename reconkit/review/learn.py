@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 import polars as pl
 
-from reconkit.matchers.identifiers import normalize_iban
+from reconkit.keys.identifiers import normalize_iban
 from reconkit.result import ReconResult
 
 Alias = tuple[str, str, str, str]  # system, source_id, target_system, target_id

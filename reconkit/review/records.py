@@ -12,8 +12,8 @@ from datetime import date
 
 import polars as pl
 
-from reconkit.matchers.identifiers import normalize_iban
-from reconkit.matchers.normalize import normalize_name
+from reconkit.keys.identifiers import normalize_iban
+from reconkit.keys.normalize import normalize_name
 from reconkit.result import ReconResult
 from reconkit.schemas import PolarsDataType
 

@@ -1,6 +1,6 @@
 """Party name similarity and blocked best-candidate search (rapidfuzz).
 
-Names are expected already normalised (`reconkit.matchers.normalize.normalize_name`).
+Names are expected already normalised (`reconkit.keys.normalize.normalize_name`).
 Aligned candidate pairs are scored with rapidfuzz's vectorised `cpdist` (millions of pairs
 per second), over pairs that blocking keeps small.
 """

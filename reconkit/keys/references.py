@@ -2,7 +2,7 @@
 
 `extract_tokens` turns remittance texts, ledger labels etc. into candidate reference tokens;
 `match_references` pairs those tokens with documents by equi-joins on comparison keys (see
-`reconkit.matchers.normalize.reference_key`), never by an all-pairs cross join: typos are
+`reconkit.keys.normalize.reference_key`), never by an all-pairs cross join: typos are
 found with a symmetric-delete neighbourhood join, truncations with a prefix join.
 """
 
@@ -14,7 +14,7 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 from stdnum import iso11649
 
-from reconkit.matchers.normalize import compact_reference, ocr_digits, reference_key
+from reconkit.keys.normalize import compact_reference, ocr_digits, reference_key
 from reconkit.schemas import PolarsDataType
 
 # Token kinds (column `kind` of `extract_tokens`).
