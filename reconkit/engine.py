@@ -58,9 +58,10 @@ class Reconciliation:
         say = progress or (lambda _msg: None)
         tables = loaded.tables
         say("resolving parties")
-        parties = resolve_parties(tables, aliases)
+        parties = resolve_parties(tables, self.catalog.party_resolution, aliases)
         ctx = MatchContext(tables=tables, parties=parties, period_start=self.period_start,
-                           period_end=self.period_end, currency=self.currency,
+                           period_end=self.period_end, reading=self.catalog.reading,
+                           currency=self.currency,
                            fx_rates=dict(self.fx_rates))
         state = AllocationState()
         opens = ctx.open_items

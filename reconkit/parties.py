@@ -19,18 +19,12 @@ from typing import TypedDict
 
 import polars as pl
 
+from reconkit.catalog.settings import PartyResolution
 from reconkit.keys.identifiers import normalize_iban, siren_from
 from reconkit.keys.names import best_name_candidates, name_similarity
 from reconkit.keys.normalize import normalize_name, reference_key
 from reconkit.result import stable_id_expr
 from reconkit.schemas import PolarsDataType
-
-NAME_ATTACH_MIN = 0.92
-PAYER_NAME_MIN = 0.88      # a payer name must reach this to be attached by name alone
-PAYER_NAME_FLOOR = 0.80    # ... and any other client within the margin of it, even below
-PAYER_NAME_MARGIN = 0.06   # the minimum, makes it ambiguous ("NOEL AUD": AUDIT vs AUDITS)
-NAME_MARGIN = 0.04
-RENAMED_MAX_SIMILARITY = 0.9  # below this the CRM name is not a spelling of the old one
 
 
 @dataclass(frozen=True)
@@ -95,9 +89,10 @@ def _key(system: pl.Expr | str, rid: pl.Expr) -> pl.Expr:
     return pl.concat_str([sys_expr, rid], separator="|")
 
 
-def resolve_parties(tables: dict[str, pl.DataFrame],
+def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
                     aliases: pl.DataFrame | None = None) -> PartyMap:
-    """Resolve parties across systems from canonical tables (and remembered aliases).
+    """Resolve parties across systems from canonical tables (and remembered aliases), with
+    the name thresholds of the catalog's `party_resolution` section.
 
     `aliases`: optional frame (system, source_id, target_system, target_id) of confirmed
     links remembered from earlier decisions, e.g. ("bank", IBAN, "billing", "cus_...").
@@ -179,13 +174,13 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
         cands = best_name_candidates(
             alone.select("key", "root", "norm"), others.rename({"root": "cand_root"}),
             query_id="key", query_name="norm", ref_id="cand_root", ref_name="norm",
-            min_score=NAME_ATTACH_MIN, limit=5, look_alikes=True,
+            min_score=settings.name_attach_min, limit=settings.name_candidates, look_alikes=True,
         ).join(alone.select("key", "root"), on="key").filter(pl.col("cand_root") != pl.col("root"))
         # every attachment is decided against the same snapshot of components, then applied:
         # deciding while merging would judge later records against stale roots, and make the
         # result depend on record order
         close = cands.filter(pl.col("name_score")
-                             >= pl.col("name_score").max().over("key") - NAME_MARGIN)
+                             >= pl.col("name_score").max().over("key") - settings.name_margin)
         per_key = close.group_by("key").agg(pl.col("cand_root").unique().sort().alias("roots"))
         for key, roots in per_key.filter(pl.col("roots").list.len() == 1).sort("key").iter_rows():
             uf.union(key, roots[0])
@@ -204,8 +199,9 @@ def resolve_parties(tables: dict[str, pl.DataFrame],
         .alias("evidence"), "norm",
     )
     unresolved = _unresolved_frame(unresolved_rows, party_ids, uf.find)
-    renamed = _renamed(members)
-    payers = _resolve_payers(tables.get("payments"), parties, comp, party_ids, members, aliases)
+    renamed = _renamed(members, settings.renamed_max_similarity)
+    payers = _resolve_payers(tables.get("payments"), parties, comp, party_ids, members,
+                             aliases, settings)
     bank_members = payers.filter(pl.col("party_id").is_not_null()).select(
         "party_id", pl.lit("bank").alias("system"), pl.col("payer_key").alias("source_id"),
         pl.col("payer_name").alias("name"), pl.col("payer_evidence").alias("evidence"),
@@ -275,7 +271,7 @@ def _unresolved_frame(rows: list[_UnresolvedRow], party_ids: pl.DataFrame,
     ], schema=schema)
 
 
-def _renamed(members: pl.DataFrame) -> pl.DataFrame:
+def _renamed(members: pl.DataFrame, max_similarity: float) -> pl.DataFrame:
     """CRM accounts whose name resembles none of the names their party has elsewhere."""
     crm = members.filter(pl.col("system") == "crm").select("party_id", "source_id", "name",
                                                            pl.col("norm").alias("crm_norm"))
@@ -292,9 +288,9 @@ def _renamed(members: pl.DataFrame) -> pl.DataFrame:
     # a second CRM entity of a client ("X Services" beside "X") is not a rename: only flag
     # parties where no CRM account carries the name billing and the ERP know
     known = best.group_by("party_id").agg(
-        (pl.col("sim").max() >= RENAMED_MAX_SIMILARITY).alias("crm_knows_it"))
+        (pl.col("sim").max() >= max_similarity).alias("crm_knows_it"))
     best = best.join(known, on="party_id")
-    return best.filter((pl.col("sim") < RENAMED_MAX_SIMILARITY)
+    return best.filter((pl.col("sim") < max_similarity)
                        & ~pl.col("crm_knows_it")).select(
         "party_id", pl.lit("crm").alias("system"), pl.col("source_id").alias("record_id"),
         pl.format("CRM name '{}' differs from the name kept in billing/ERP '{}'",
@@ -304,7 +300,7 @@ def _renamed(members: pl.DataFrame) -> pl.DataFrame:
 
 def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: pl.DataFrame,
                     party_ids: pl.DataFrame, members: pl.DataFrame,
-                    aliases: pl.DataFrame | None) -> pl.DataFrame:
+                    aliases: pl.DataFrame | None, settings: PartyResolution) -> pl.DataFrame:
     schema: dict[str, PolarsDataType] = {
         "record_id": pl.String, "payer_key": pl.String, "payer_name": pl.String,
         "party_id": pl.String, "payer_evidence": pl.String,
@@ -339,7 +335,8 @@ def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: 
         .select("payer_key", "norm").unique()
     cands = best_name_candidates(todo, names, query_id="payer_key", query_name="norm",
                                  ref_id="party_id", ref_name="norm",
-                                 min_score=PAYER_NAME_FLOOR, limit=5)
+                                 min_score=settings.payer_name_floor,
+                                 limit=settings.name_candidates)
     # a payer named exactly like a client is also close to that client's look-alikes: the
     # twins are found once among the clients' own names, not for every payer
     exact = cands.filter(pl.col("name_score") == 1.0).join(
@@ -350,8 +347,8 @@ def _resolve_payers(payments: pl.DataFrame | None, parties: pl.DataFrame, comp: 
         .rename({"name_score_right": "name_score"})])
     cands = cands.group_by("payer_key", "party_id").agg(pl.col("name_score").max())
     ranked = cands.with_columns(pl.col("name_score").max().over("payer_key").alias("best"))
-    close = ranked.filter((pl.col("best") >= PAYER_NAME_MIN)
-                          & (pl.col("name_score") >= pl.col("best") - PAYER_NAME_MARGIN))
+    close = ranked.filter((pl.col("best") >= settings.payer_name_min)
+                          & (pl.col("name_score") >= pl.col("best") - settings.payer_name_margin))
     per_key = close.group_by("payer_key").agg(
         pl.col("party_id").sort().alias("candidate_party_ids"))
     pay = pay.join(per_key, on="payer_key", how="left").with_columns(

@@ -24,6 +24,9 @@ IBAN = "FR7630006000011234567890189"
 EXACT = {"kind": "reference_exact"}
 AMOUNT = {"kind": "party_amount"}
 
+CATALOG = load_catalog()
+PARTY_SETTINGS = CATALOG.party_resolution
+
 
 def _ctx() -> MatchContext:
     w = World()
@@ -33,8 +36,8 @@ def _ctx() -> MatchContext:
     w.payment("P1", 10_000, payer="ACME", iban=IBAN, text="F-2026-000001")
     w.payment("P2", 20_000, payer="ACME", iban=IBAN, text="VIREMENT")
     t = w.tables()
-    return MatchContext(tables=t, parties=resolve_parties(t), period_start=OCT,
-                        period_end=date(2026, 10, 31))
+    return MatchContext(tables=t, parties=resolve_parties(t, PARTY_SETTINGS), period_start=OCT,
+                        period_end=date(2026, 10, 31), reading=CATALOG.reading)
 
 
 def _state(ctx: MatchContext) -> AllocationState:

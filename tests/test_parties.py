@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from reconkit.catalog import load_catalog
 from reconkit.parties import resolve_parties
 
 from builders import World
+
+PARTY_SETTINGS = load_catalog().party_resolution
 
 
 def _party(pm, system: str, rid: str) -> str:  # type: ignore[no-untyped-def]
@@ -21,7 +24,7 @@ def test_two_crm_entities_one_billing_customer_and_erp_account_are_one_party() -
     w.contract("G", "00000901", 10_000)
     w.commitments[-1]["party_record_id"] = "001G2"
     w.invoice("G", "F-2026-009001", 12_000, net=10_000, contract="00000901")
-    pm = resolve_parties(w.tables())
+    pm = resolve_parties(w.tables(), PARTY_SETTINGS)
     ids = {_party(pm, s, r) for s, r in [("crm", "001G"), ("crm", "001G2"),
                                            ("billing", "cus_G"), ("erp", "CG")]}
     assert len(ids) == 1
@@ -31,7 +34,7 @@ def test_parent_and_subsidiary_stay_two_parties_but_are_related() -> None:
     w = World()
     w.client("P", "Holding Durand SA", iban="FR7630004000031234567890143")
     w.client("S", "Durand Services SAS", parent="P")
-    pm = resolve_parties(w.tables())
+    pm = resolve_parties(w.tables(), PARTY_SETTINGS)
     parent, child = _party(pm, "crm", "001P"), _party(pm, "crm", "001S")
     assert parent != child
     assert pm.related.rows() == [(child, parent)]
@@ -46,7 +49,7 @@ def test_billing_customer_without_metadata_joins_by_clear_name_only() -> None:
     w.client("L1", "Martin Logistique SAS")
     w.client("L2", "Martin Logistiques SARL")
     w.parties.append({"system": "billing", "record_id": "cus_X", "name": "Martin Logistiqe"})
-    pm = resolve_parties(w.tables())
+    pm = resolve_parties(w.tables(), PARTY_SETTINGS)
     assert _party(pm, "billing", "cus_B") == _party(pm, "crm", "001B") == _party(pm, "erp", "CB")
     # between two look-alike clients nothing is guessed: both are reported as candidates
     unresolved = pm.unresolved.filter(pl.col("record_id") == "cus_X")
@@ -61,7 +64,7 @@ def test_bank_payer_by_iban_and_by_name() -> None:
     w.payment("P1", 100, payer="WHOEVER", iban="FR76 3000 6000 0112 3456 7890 189")
     w.payment("P2", 100, payer="STE BOULANGERIE MARTIN")
     w.payment("P3", 100, payer="TOTALLY UNKNOWN LTD")
-    pm = resolve_parties(w.tables())
+    pm = resolve_parties(w.tables(), PARTY_SETTINGS)
     got = dict(pm.payers.select("record_id", "payer_evidence").iter_rows())
     assert got == {"P1": "iban", "P2": "name", "P3": None}
     party = dict(pm.payers.select("record_id", "party_id").iter_rows())
@@ -75,7 +78,7 @@ def test_remembered_alias_resolves_a_new_iban() -> None:
     w.payment("P1", 100, payer="ZZ FACTORING", iban="FR7610107001011234567890129")
     aliases = pl.DataFrame({"system": ["bank"], "source_id": ["FR7610107001011234567890129"],
                             "target_system": ["billing"], "target_id": ["cus_A"]})
-    pm = resolve_parties(w.tables(), aliases)
+    pm = resolve_parties(w.tables(), PARTY_SETTINGS, aliases)
     row = pm.payers.row(0, named=True)
     assert (row["party_id"], row["payer_evidence"]) == (_party(pm, "crm", "001A"), "alias")
 
@@ -84,9 +87,9 @@ def test_party_ids_are_stable_across_runs_and_input_order() -> None:
     w = World()
     for i in range(5):
         w.client(f"K{i}", f"Client Numero {i} SAS")
-    a = resolve_parties(w.tables()).members
+    a = resolve_parties(w.tables(), PARTY_SETTINGS).members
     w.parties.reverse()
-    b = resolve_parties(w.tables()).members
+    b = resolve_parties(w.tables(), PARTY_SETTINGS).members
     assert a.equals(b)
 
 
@@ -97,7 +100,7 @@ def test_lone_record_attached_to_a_client_then_a_look_alike_between_two() -> Non
     """'Vega Transports' attaches to its client, re-rooting it; 'Vega Transports Expr' is
     then between that client and its sister company: reported with both, no crash."""
     pm = resolve_parties({"parties": _look_alike_world([(0, 0, "billing", True),
-                                                         (0, 2, "erp", False)])})
+                                                         (0, 2, "erp", False)])}, PARTY_SETTINGS)
     assert _party(pm, "billing", "aX0") == _party(pm, "crm", "001K0")
     row = pm.unresolved.filter(pl.col("record_id") == "zX1")
     assert sorted(row["candidate_party_ids"].item()) == sorted(
@@ -148,10 +151,10 @@ from hypothesis import strategies as st  # noqa: E402
        seed=st.randoms(use_true_random=False))
 def test_parties_do_not_depend_on_record_order(spec, seed) -> None:  # type: ignore[no-untyped-def]
     parties = _look_alike_world(spec)
-    first = resolve_parties({"parties": parties})
+    first = resolve_parties({"parties": parties}, PARTY_SETTINGS)
     order = list(range(parties.height))
     seed.shuffle(order)
-    second = resolve_parties({"parties": parties[order]})
+    second = resolve_parties({"parties": parties[order]}, PARTY_SETTINGS)
     assert _canonical(first) == _canonical(second)
     assert sorted(first.unresolved["record_id"].to_list()) == \
         sorted(second.unresolved["record_id"].to_list())

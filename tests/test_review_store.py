@@ -11,12 +11,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from reconkit.catalog import load_catalog
 from reconkit.errors import ReconkitError
 from reconkit.result import ReconResult
 from reconkit.review.learn import aliases_taught
 from reconkit.review.store import Decision, DecisionStore
 
 from conftest import BOLT_IBAN
+
+PARTY_SETTINGS = load_catalog().party_resolution
 
 
 def _clock() -> Callable[[], datetime]:
@@ -159,10 +162,10 @@ def test_aliases_frame_feeds_party_resolution(store: DecisionStore,
     from reconkit.parties import resolve_parties
 
     store.record("confirm", user="ana", match_id="M-b", result=tiny_result)
-    payers = resolve_parties(tiny_result.inputs, store.aliases()).payers
+    payers = resolve_parties(tiny_result.inputs, PARTY_SETTINGS, store.aliases()).payers
     bolt = payers.filter(pl.col("record_id") == "p2").row(0, named=True)
     assert bolt["payer_evidence"] == "alias"
-    billing_b = resolve_parties(tiny_result.inputs).members.filter(
+    billing_b = resolve_parties(tiny_result.inputs, PARTY_SETTINGS).members.filter(
         pl.col("source_id") == "cus_B")["party_id"][0]
     assert bolt["party_id"] == billing_b
 
@@ -185,7 +188,7 @@ def test_sample_confirmation_is_remembered_next_run(tmp_path: Path) -> None:
 
     config = reconkit.load_config(sample / "run_canonical.yaml")
     result = reconkit.run(config)
-    payers = resolve_parties(result.inputs).payers
+    payers = resolve_parties(result.inputs, PARTY_SETTINGS).payers
     queue = review_queue(result).filter(pl.col("system") == "bank")
     by_name = payers.filter(pl.col("payer_evidence") == "name").select("record_id")
     row = queue.join(by_name, on="record_id").filter(
@@ -196,7 +199,7 @@ def test_sample_confirmation_is_remembered_next_run(tmp_path: Path) -> None:
         aliases = store.aliases()
     assert aliases.height == 1
     iban, customer = aliases.row(0)[1], aliases.row(0)[3]
-    after = resolve_parties(result.inputs, aliases).payers.filter(
+    after = resolve_parties(result.inputs, PARTY_SETTINGS, aliases).payers.filter(
         pl.col("record_id") == row["record_id"]).row(0, named=True)
     assert after["payer_evidence"] == "alias"
     rerun = reconkit.run(config, aliases=aliases)

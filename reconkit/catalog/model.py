@@ -7,6 +7,7 @@ waterfall, the confidence above which it may auto-match, and the exception it ra
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,8 +15,20 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reconkit.catalog.settings import PartyResolution, ReferenceReading
 from reconkit.errors import ConfigError
 from reconkit.paths import DEFAULT_CATALOG
+
+# Set by the matchers layer when it is imported (it registers the matcher kinds): builds a
+# matcher from its kind and parameters, raising TypeError/ValueError on bad ones. The catalog
+# sits below the matchers and never imports them.
+MatcherCheck = Callable[[str, dict[str, Any]], object]
+_matcher_check: list[MatcherCheck] = []
+
+
+def set_matcher_check(check: MatcherCheck) -> None:
+    """Called once by `reconkit.matchers.base`: how rules' matcher specs are validated."""
+    _matcher_check[:] = [check]
 
 LinkKind = Literal["party", "payment_invoice", "invoice_commitment", "invoice_ledger",
                    "payment_ledger", "credit_note_invoice", "ledger_lettering"]
@@ -67,6 +80,8 @@ class Catalog(BaseModel):
 
     rules: tuple[Rule, ...]
     categories: tuple[Category, ...]
+    reading: ReferenceReading
+    party_resolution: PartyResolution
 
     @field_validator("rules")
     @classmethod
@@ -106,7 +121,9 @@ class Catalog(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         return {"rules": [r.model_dump(mode="json") for r in self.rules],
-                "categories": [c.model_dump(mode="json") for c in self.categories]}
+                "categories": [c.model_dump(mode="json") for c in self.categories],
+                "reading": self.reading.model_dump(mode="json"),
+                "party_resolution": self.party_resolution.model_dump(mode="json")}
 
 
 
@@ -120,6 +137,7 @@ def load_catalog(folder: Path | None = None) -> Catalog:
                           hint="point `catalog:` in the run config to the rule_catalog folder")
     rules: list[Rule] = []
     categories: list[Category] = []
+    sections: dict[str, Any] = {}
     for f in files:
         try:
             doc = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
@@ -128,17 +146,28 @@ def load_catalog(folder: Path | None = None) -> Catalog:
         if not isinstance(doc, dict):
             raise ConfigError("expected a mapping with `rules:` and/or `categories:`",
                               source_file=f.name)
-        unknown = set(doc) - {"rules", "categories", "description"}
+        unknown = set(doc) - {"rules", "categories", "description", *_SECTIONS}
         if unknown:
             raise ConfigError(f"unknown top-level key(s) {sorted(unknown)}", source_file=f.name,
-                              hint="a catalog file holds `description`, `rules` and `categories`")
+                              hint="a catalog file holds `description`, `rules`, `categories`, "
+                                   + ", ".join(f"`{k}`" for k in _SECTIONS))
+        for key, model in _SECTIONS.items():
+            if key in doc:
+                if key in sections:
+                    raise ConfigError(f"section `{key}` is defined in two files",
+                                      source_file=f.name, hint="keep one `{key}:` per catalog")
+                sections[key] = _parse(model, doc[key], f, f"section {key!r}")
         for i, raw in enumerate(doc.get("rules") or []):
             rules.append(_parse(Rule, raw, f, f"rule {raw.get('id', f'#{i + 1}')!r}"
                                 if isinstance(raw, dict) else f"rule #{i + 1}"))
         for i, raw in enumerate(doc.get("categories") or []):
             categories.append(_parse(Category, raw, f, f"category #{i + 1}"))
+    for key in _SECTIONS:
+        if key not in sections:
+            raise ConfigError(f"the catalog has no `{key}:` section", source_file=folder.name,
+                              hint="copy it from the default rule_catalog/settings.yaml")
     try:
-        catalog = Catalog(rules=tuple(rules), categories=tuple(categories))
+        catalog = Catalog(rules=tuple(rules), categories=tuple(categories), **sections)
     except ValidationError as exc:
         raise ConfigError(exc.errors()[0]["msg"], source_file=folder.name) from None
     _check_references(catalog)
@@ -155,22 +184,22 @@ def _parse(model: type[BaseModel], raw: Any, f: Path, what: str) -> Any:
                           hint="see rule_catalog/README.md for the fields of a rule") from None
 
 
-def _check_references(catalog: Catalog) -> None:
-    from reconkit.matchers.base import build_matcher, matcher_kinds
+_SECTIONS: dict[str, type[BaseModel]] = {"reading": ReferenceReading,
+                                          "party_resolution": PartyResolution}
 
+
+def _check_references(catalog: Catalog) -> None:
     cats = catalog.category_ids()
-    known = matcher_kinds()
     for r in catalog.rules:
         if r.exception_category and r.exception_category not in cats:
             raise ConfigError(f"rule {r.id!r}, field 'exception_category': unknown category "
                               f"{r.exception_category!r}", hint="declare it under `categories:`")
-        if r.matcher.kind not in known:
-            raise ConfigError(f"rule {r.id!r}, field 'matcher.kind': unknown matcher "
-                              f"{r.matcher.kind!r}", hint=f"known matchers: {', '.join(known)}")
-        try:
-            build_matcher(r.matcher.kind, r.matcher.params)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"rule {r.id!r}, field 'matcher.params': {exc}") from None
+        for check in _matcher_check:
+            try:
+                check(r.matcher.kind, r.matcher.params)
+            except (TypeError, ValueError) as exc:
+                field = "kind" if str(exc).startswith("unknown matcher") else "params"
+                raise ConfigError(f"rule {r.id!r}, field 'matcher.{field}': {exc}") from None
 
 
 def _default_folder() -> Path:

@@ -10,11 +10,14 @@ what a catalog rule's `matcher:` holds. Matchers hold no data.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import polars as pl
+from pydantic import TypeAdapter, ValidationError
 
+from reconkit.catalog.model import set_matcher_check
 from reconkit.money import format_cents_expr
 from reconkit.schemas import PolarsDataType
 
@@ -56,7 +59,8 @@ def matcher_kinds() -> list[str]:
 
 
 def build_matcher(kind: str, params: dict[str, Any]) -> Matcher:
-    """Instantiate a matcher from its serialised form (catalog `matcher:` entry)."""
+    """Instantiate a matcher from its serialised form (catalog `matcher:` entry), every
+    parameter checked against its type (`k_max: "six"` or an unknown `check:` is refused)."""
     _import_builtin()
     if kind not in _REGISTRY:
         raise ValueError(f"unknown matcher {kind!r}; known matchers: "
@@ -67,14 +71,26 @@ def build_matcher(kind: str, params: dict[str, Any]) -> Matcher:
     if unknown:
         raise TypeError(f"matcher {kind!r} has no parameter(s) {sorted(unknown)}; "
                         f"it takes {sorted(names)}")
-    # lists from YAML become tuples: matchers are frozen, their parameters immutable
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return cls(**params)
+    try:
+        built: Matcher = _adapter(cls).validate_python(params)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"]) or "(all)"
+        raise ValueError(f"matcher {kind!r}, parameter {where}: {err['msg']}") from None
+    return built
+
+
+@functools.cache
+def _adapter(cls: type) -> TypeAdapter[Any]:
+    return TypeAdapter(cls)
 
 
 def to_dict(matcher: Matcher) -> dict[str, Any]:
     """The serialised form of a matcher: its kind and parameters."""
     return {"kind": matcher.kind, "params": dataclasses.asdict(matcher)}  # type: ignore[call-overload]
+
+
+set_matcher_check(build_matcher)
 
 
 def _import_builtin() -> None:

@@ -15,6 +15,13 @@ from typing import Final
 
 import polars as pl
 
+from reconkit.catalog.settings import APPROXIMATE_EVIDENCE, ReferenceReading
+from reconkit.keys.citations import (
+    cite_documents,
+    document_sequence,
+    sequence_citations,
+    text_windows,
+)
 from reconkit.keys.normalize import normalize_name, reference_key
 from reconkit.keys.references import (
     extract_tokens,
@@ -34,6 +41,7 @@ class MatchContext:
     parties: PartyMap
     period_start: date
     period_end: date
+    reading: ReferenceReading
     currency: str = "EUR"
     fx_rates: dict[str, str] = field(default_factory=dict)  # 1 unit of key = value in currency
     # results several rules share within one run (e.g. payer-name scores), filled on demand
@@ -144,23 +152,47 @@ class MatchContext:
                               text_cols=REF_TEXT_COLUMNS)
 
     @cached_property
+    def payment_windows(self) -> pl.DataFrame:
+        """Windows of the received payments' remittance runs (once per run)."""
+        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
+        return text_windows(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
+                            text_cols=REF_TEXT_COLUMNS, max_window=self.reading.max_window)
+
+    @cached_property
     def payment_refs(self) -> pl.DataFrame:
-        """(payment_id, invoice_id, ref_evidence, ref_score): documents cited by a payment."""
+        """(payment_id, invoice_id, ref_evidence, ref_score): documents cited by a payment.
+
+        Read two ways and merged, best evidence per pair: the documents' own numbers spelled
+        in the remittance (any numbering, `keys.citations`), and reference-shaped tokens
+        (OCR slips, RF creditor references, typos and truncations, `keys.references`). A PO
+        or contract number, or a bare sequence after a code word, cites the payer's documents
+        it designates when the amount singles them out. An exact reading of a payment wins
+        over its approximate ones, and an approximate reading designates one document or none.
+        """
+        reading = self.reading
         tokens = self.payment_tokens
         docs = self.invoices.select("record_id", "number")
         pairs = match_references(tokens, docs, id_col="record_id", doc_id_col="record_id",
-                                 doc_ref_col="number")
+                                 doc_ref_col="number", max_edits=reading.max_edits,
+                                 min_key_len=reading.fuzzy_min_len,
+                                 min_truncated_len=reading.truncated_min_len)
         cols = pairs.columns
         pairs = pairs.rename({cols[0]: "payment_id", cols[1]: "invoice_id"}).select(
-            "payment_id", "invoice_id", "ref_evidence", "ref_score")
+            "payment_id", "invoice_id", "ref_evidence")
+        cited = cite_documents(self.payment_windows, docs, id_col="record_id",
+                               doc_id_col="record_id", number_col="number",
+                               min_key_len=reading.min_key_len)
+        cited = cited.select(pl.col("record_id").alias("payment_id"),
+                             pl.col("record_id_doc").alias("invoice_id"),
+                             pl.col("citation").alias("ref_evidence"))
         # typos that are ambiguous globally are often unique among the payer's own documents
         # (or those of the look-alike clients a payer's name is close to)
         rest = self.payments.filter(pl.col("amount_cents") > 0).with_columns(
             pl.when(pl.col("party_id").is_not_null()).then(pl.concat_list("party_id"))
             .otherwise(pl.col("candidate_party_ids")).alias("party_id"))
         rest = rest.explode("party_id").filter(pl.col("party_id").is_not_null())
-        rest = rest.join(pairs.select(pl.col("payment_id").alias("record_id")).unique(),
-                         on="record_id", how="anti")
+        rest = rest.join(pl.concat([pairs, cited]).select(
+            pl.col("payment_id").alias("record_id")).unique(), on="record_id", how="anti")
         blocked = match_references_in_blocks(
             rest.select("record_id", "party_id", *REF_TEXT_COLUMNS),
             # block: the payer's own documents and those of its parent and subsidiaries
@@ -168,9 +200,59 @@ class MatchContext:
             .join(self.parties.groups(), on="party_id").drop("party_id")
             .rename({"group_party_id": "party_id"}),
             id_col="record_id", block_col="party_id", text_cols=REF_TEXT_COLUMNS,
-            doc_id_col="invoice_id", doc_ref_col="number").rename({"record_id": "payment_id"})
-        return pl.concat([pairs, blocked.select(pairs.columns)]).sort("payment_id",
-                                                                      "invoice_id")
+            doc_id_col="invoice_id", doc_ref_col="number", max_edits=reading.max_edits,
+            min_len=reading.fuzzy_min_len).rename({"record_id": "payment_id"})
+        merged = pl.concat([pairs, cited, blocked.select(pairs.columns),
+                            self._designated_refs()])
+        return _best_readings(merged, reading)
+
+    def _designated_refs(self) -> pl.DataFrame:
+        """(payment_id, invoice_id, ref_evidence): documents a payment designates without
+        their number: the customer's PO number or the contract number (any of the payer's
+        documents carrying it), or the sequence alone after a code word (`INV 0042`) among
+        the payer's own documents. Kept only when the payment's amount singles out one such
+        document, or pays all of them."""
+        reading = self.reading
+        pay = self.payments.filter((pl.col("amount_cents") > 0) & pl.col("party_id").is_not_null())
+        opens = self.open_items.filter(pl.col("doc_type") == "invoice")
+        docs = opens.join(self.invoices.select("record_id", "po_number", "commitment_ref"),
+                          on="record_id", how="left")
+        contract_numbers = self.table("commitments").select(
+            pl.col("record_id").alias("commitment_ref"), "contract_number").drop_nulls()
+        docs = docs.join(contract_numbers, on="commitment_ref", how="left")
+        windows = self.payment_windows
+        found = []
+        for col, why in (("po_number", "po_number"), ("contract_number", "contract_number")):
+            carriers = docs.filter(pl.col(col).is_not_null()).select(
+                pl.col(col).alias("__ref")).unique()
+            if carriers.height == 0:
+                continue
+            hits = cite_documents(windows, carriers.with_columns(pl.col("__ref").alias("__id")),
+                                  id_col="record_id", doc_id_col="__id", number_col="__ref",
+                                  min_key_len=reading.min_key_len)
+            found.append(hits.join(docs.select(pl.col(col).alias("__id"), "party_id",
+                                               pl.col("record_id").alias("invoice_id"),
+                                               "open_cents"), on="__id")
+                         .select(pl.col("record_id").alias("payment_id"), "invoice_id",
+                                 "party_id", "open_cents", pl.lit(why).alias("ref_evidence")))
+        seqs = sequence_citations(windows, id_col="record_id", code_words=reading.code_words)
+        if seqs.height:
+            by_seq = docs.select(pl.col("record_id").alias("invoice_id"), "party_id",
+                                 "open_cents", document_sequence(pl.col("number")).alias("seq"))
+            found.append(seqs.join(by_seq, on="seq").select(
+                pl.col("record_id").alias("payment_id"), "invoice_id", "party_id",
+                "open_cents", pl.lit("sequence").alias("ref_evidence")))
+        schema = {"payment_id": pl.String, "invoice_id": pl.String, "ref_evidence": pl.String}
+        if not found:
+            return pl.DataFrame(schema=schema)
+        cands = pl.concat(found).join(
+            pay.select(pl.col("record_id").alias("payment_id"), "party_id",
+                       pl.col("amount_cents").alias("__pay")), on=["payment_id", "party_id"])
+        per = ["payment_id", "ref_evidence"]
+        fits = pl.col("open_cents") == pl.col("__pay")
+        one = cands.filter(fits & (fits.sum().over(per) == 1))
+        whole = cands.filter(pl.col("open_cents").sum().over(per) == pl.col("__pay"))
+        return pl.concat([one, whole]).select(list(schema)).unique()
 
     @cached_property
     def ledger_open_items(self) -> pl.DataFrame:
@@ -192,12 +274,20 @@ class MatchContext:
         if items.height == 0 or tokens.height == 0:
             return pl.DataFrame(schema={"payment_id": pl.String, "ledger_id": pl.String,
                                         "ref_evidence": pl.String, "ref_score": pl.Float64})
-        pairs = match_references(tokens, items.select(pl.col("record_id").alias("ledger_id"),
-                                                      "number"),
-                                 id_col="record_id", doc_id_col="ledger_id", doc_ref_col="number")
-        return pairs.rename({"record_id": "payment_id"}).select(
-            "payment_id", "ledger_id", "ref_evidence", "ref_score").sort("payment_id",
-                                                                          "ledger_id")
+        reading = self.reading
+        docs = items.select(pl.col("record_id").alias("ledger_id"), "number")
+        pairs = match_references(tokens, docs, id_col="record_id", doc_id_col="ledger_id",
+                                 doc_ref_col="number", max_edits=reading.max_edits,
+                                 min_key_len=reading.fuzzy_min_len,
+                                 min_truncated_len=reading.truncated_min_len)
+        cited = cite_documents(self.payment_windows, docs, id_col="record_id",
+                               doc_id_col="ledger_id", number_col="number",
+                               min_key_len=reading.min_key_len).rename(
+            {"citation": "ref_evidence"})
+        merged = pl.concat([p.select(pl.col("record_id").alias("payment_id"),
+                                     pl.col("ledger_id").alias("invoice_id"), "ref_evidence")
+                            for p in (pairs, cited)])
+        return _best_readings(merged, reading).rename({"invoice_id": "ledger_id"})
 
     @cached_property
     def party_names(self) -> pl.DataFrame:
@@ -206,6 +296,27 @@ class MatchContext:
             "party_id", normalize_name(pl.col("name")).alias("norm")).filter(
             pl.col("norm").is_not_null() & (pl.col("norm") != "")).unique().sort("party_id",
                                                                                  "norm")
+
+
+def _best_readings(pairs: pl.DataFrame, reading: ReferenceReading) -> pl.DataFrame:
+    """(payment_id, invoice_id, ref_evidence, ref_score): the best reading of each pair.
+
+    An exact reading of a payment wins over its approximate ones (a typo'd sibling of the
+    number it spells is not cited too), and an approximate reading counts only when it
+    designates exactly one document (never two one-edit siblings).
+    """
+    scores = reading.evidence_scores
+    scored = pairs.with_columns(pl.col("ref_evidence").replace_strict(
+        scores, return_dtype=pl.Float64).alias("ref_score"))
+    best = scored.sort(["payment_id", "invoice_id", "ref_score", "ref_evidence"],
+                       descending=[False, False, True, False]).unique(
+        subset=["payment_id", "invoice_id"], keep="first", maintain_order=True)
+    approx = pl.col("ref_evidence").is_in(list(APPROXIMATE_EVIDENCE))
+    has_exact = (~approx).any().over("payment_id")
+    n_approx = approx.sum().over("payment_id")
+    return best.filter(~approx | (~has_exact & (n_approx == 1))).select(
+        "payment_id", "invoice_id", "ref_evidence", "ref_score").sort("payment_id",
+                                                                      "invoice_id")
 
 
 _KEYS: Final[dict[str, PolarsDataType]] = {"system": pl.String, "record_id": pl.String}

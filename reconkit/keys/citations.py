@@ -1,0 +1,137 @@
+"""Which known document numbers a free text cites, read from the documents' side.
+
+Pattern-led extraction guesses what a reference looks like; real numbering does not oblige
+(Stripe's per-customer `0759376C-0001`, a prefix that starts with a digit or holds I, L, O).
+Here the text is cut into its alphanumeric runs (`/INV/ABC12 - 0010` -> INV, ABC12, 0010) and
+every window of 1..`max_window` consecutive runs is keyed two ways, as is every document
+number, then joined:
+- `ckey`: the characters, separators dropped (a dash dropped or spaced reads the same);
+- `zkey`: leading zeros of every digit group dropped first (`ABC12-10` = `ABC12-0010`).
+No letter is ever turned into a digit: a prefix is read as written. When one text window
+cites a document and a longer overlapping window cites another (`ABC12-0010` inside
+`ABC12-0010-CN-01`), only the longer reading stands.
+
+`sequence_citations` reads the sequence alone (`INV 0042`, `facture 42`) after a code word;
+the caller resolves it within the payer's own documents only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import polars as pl
+
+from reconkit.schemas import PolarsDataType
+
+_RUN: Final = r"[A-Z0-9]+"
+_ZEROS: Final = r"(^|[^0-9])0+([0-9])"
+
+
+def compact_key(expr: pl.Expr) -> pl.Expr:
+    """Upper case, every character but A-Z and 0-9 dropped: `abc12 - 0010` -> `ABC120010`."""
+    return expr.cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
+
+
+def zero_key(expr: pl.Expr) -> pl.Expr:
+    """`compact_key` after dropping the leading zeros of every digit group, a group being
+    delimited by any non-digit as written: `ABC12-0010` and `abc12-10` -> `ABC1210`."""
+    s = expr.cast(pl.String).str.to_uppercase().str.replace_all(_ZEROS, "${1}${2}")
+    return s.str.replace_all(r"[^A-Z0-9]", "")
+
+
+def text_windows(texts: pl.DataFrame, *, id_col: str, text_cols: list[str],
+                 max_window: int) -> pl.DataFrame:
+    """Windows of consecutive alphanumeric runs holding at least one digit.
+
+    Columns: `id_col`, `source_col`, `start`, `width`, `window` (runs joined by `-`), `ckey`,
+    `zkey`. Runs never cross from one text column to another.
+    """
+    parts = []
+    for col in text_cols:
+        runs = texts.select(
+            pl.col(id_col), pl.lit(col).alias("source_col"),
+            pl.col(col).cast(pl.String).str.to_uppercase().str.extract_all(_RUN).alias("run"),
+        ).explode("run").drop_nulls("run").with_columns(
+            pl.int_range(pl.len()).over(id_col).alias("start"))
+        for width in range(1, max_window + 1):
+            window = pl.concat_str([pl.col("run").shift(-k).over(id_col)
+                                    for k in range(width)], separator="-")
+            parts.append(runs.select(id_col, "source_col", "start",
+                                     pl.lit(width, pl.Int32).alias("width"),
+                                     window.alias("window")))
+    schema: dict[str, PolarsDataType] = {
+        id_col: texts.schema[id_col], "source_col": pl.String, "start": pl.Int64,
+        "width": pl.Int32, "window": pl.String}
+    if not parts:
+        return pl.DataFrame(schema={**schema, "ckey": pl.String, "zkey": pl.String})
+    out = pl.concat([p.cast(schema) for p in parts])  # type: ignore[arg-type]
+    out = out.filter(pl.col("window").is_not_null() & pl.col("window").str.contains("[0-9]"))
+    return out.with_columns(compact_key(pl.col("window")).alias("ckey"),
+                            zero_key(pl.col("window")).alias("zkey"))
+
+
+def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: str,
+                   doc_id_col: str, number_col: str, min_key_len: int) -> pl.DataFrame:
+    """(id_col, doc_id_col, citation, cited): documents whose number a text window spells.
+
+    `citation` is `exact` (same characters, separators aside) or `normalized` (equal once
+    leading zeros are dropped); keys shorter than `min_key_len` characters never cite (a
+    bare `102` is an amount as often as a number), and a number without letters is only read
+    written in one piece. The longest overlapping reading wins.
+    """
+    doc_out = f"{doc_id_col}_doc" if doc_id_col == id_col else doc_id_col
+    schema: dict[str, PolarsDataType] = {
+        id_col: windows.schema[id_col], doc_out: documents.schema[doc_id_col],
+        "citation": pl.String, "cited": pl.String}
+    docs = documents.select(pl.col(doc_id_col).alias("__doc"),
+                            compact_key(pl.col(number_col)).alias("ckey"),
+                            zero_key(pl.col(number_col)).alias("zkey")).drop_nulls()
+    docs = docs.with_columns(pl.col("ckey").str.contains("[A-Z]").alias("__lettered"))
+    if windows.height == 0 or docs.height == 0:
+        return pl.DataFrame(schema=schema)
+    long = pl.col("ckey").str.len_chars() >= min_key_len
+    exact = windows.filter(long).join(docs.filter(long).select("__doc", "ckey", "__lettered"),
+                                      on="ckey").with_columns(pl.lit("exact").alias("citation"))
+    zlong = pl.col("zkey").str.len_chars() >= min_key_len
+    norm = windows.filter(zlong).join(docs.filter(zlong).select("__doc", "zkey", "__lettered"),
+                                      on="zkey").with_columns(
+        pl.lit("normalized").alias("citation"))
+    # a number without letters (a contract number) is only read written in one piece: digits
+    # assembled from several runs are dates and amounts as often as numbers
+    hits = pl.concat([exact, norm.select(exact.columns)]).filter(
+        pl.col("__lettered") | (pl.col("width") == 1)).with_columns(
+        (pl.col("start") + pl.col("width")).alias("end"))
+    # a reading strictly inside a longer reading of the same text that cites something else
+    spans = hits.select(id_col, "source_col", pl.col("start").alias("s2"),
+                        pl.col("end").alias("e2"), pl.col("__doc").alias("d2")).unique()
+    shadowed = hits.join(spans, on=[id_col, "source_col"]).filter(
+        (pl.col("s2") <= pl.col("start")) & (pl.col("e2") >= pl.col("end"))
+        & ((pl.col("e2") - pl.col("s2")) > (pl.col("end") - pl.col("start")))
+        & (pl.col("d2") != pl.col("__doc"))).select(id_col, "source_col", "start", "end",
+                                                    "__doc").unique()
+    hits = hits.join(shadowed, on=[id_col, "source_col", "start", "end", "__doc"], how="anti")
+    best = hits.with_columns((pl.col("citation") == "normalized").cast(pl.Int8).alias("__r")) \
+        .sort(id_col, "__doc", "__r", "source_col", "start") \
+        .unique(subset=[id_col, "__doc"], keep="first", maintain_order=True)
+    return best.select(pl.col(id_col), pl.col("__doc").alias(doc_out), "citation",
+                       pl.col("window").alias("cited")).sort(id_col, doc_out) \
+        .cast(schema)  # type: ignore[arg-type]
+
+
+def sequence_citations(windows: pl.DataFrame, *, id_col: str,
+                       code_words: Sequence[str]) -> pl.DataFrame:
+    """(id_col, seq): a sequence number written alone after a code word (`INV 0042`,
+    `FACTURE N 42`, `/INV/42`), leading zeros dropped. Only two-run windows qualify."""
+    words = "|".join(sorted({w.upper() for w in code_words}, key=len, reverse=True))
+    pattern = rf"^(?:{words})-(?:(?:N|NO|NUM|NR)-)?0*([0-9]+)$"
+    pairs = windows.filter(pl.col("width") <= 3).with_columns(
+        pl.col("window").str.extract(pattern, 1).alias("seq")).drop_nulls("seq")
+    return pairs.select(id_col, "seq").unique().sort(id_col, "seq")
+
+
+def document_sequence(number: pl.Expr) -> pl.Expr:
+    """The last digit group of a document number, leading zeros dropped
+    (`0759376C-0042` -> `42`); null when the number has no digit."""
+    return number.cast(pl.String).str.extract(r"([0-9]+)[^0-9]*$", 1) \
+        .str.replace(r"^0+([0-9])", "${1}")
