@@ -11,7 +11,7 @@ Every record ends in a match, an exception or quarantine; a final sweep guarante
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,7 +70,7 @@ class Reconciliation:
         state.init_records("bank", pays["record_id"], pays["amount_cents"])
         erp_open = ctx.ledger_open_items
         state.init_records("erp", erp_open["record_id"], erp_open["amount_cents"])
-        decisions = _Decisions()
+        decisions = _Decisions(self.catalog.severities())
         for link in LINK_ORDER:
             for rule in self.catalog.for_link(link):
                 say(f"rule {rule.id}")
@@ -85,7 +85,8 @@ class Reconciliation:
 class _Decisions:
     """Accumulates matches, items and exceptions while rules decide anchors (vectorised)."""
 
-    def __init__(self) -> None:
+    def __init__(self, severities: Mapping[str, str]) -> None:
+        self.severities = severities
         self.matches: list[pl.DataFrame] = []
         self.items: list[pl.DataFrame] = []
         self.exceptions: list[pl.DataFrame] = []
@@ -183,7 +184,9 @@ class _Decisions:
             subset=["match_id"], keep="first", maintain_order=True)
         items = _concat(self.items, CONTRACT["match_items"]).unique(maintain_order=True)
         exceptions = _concat(self.exceptions, CONTRACT["exceptions"]).unique(
-            subset=["exception_id"], keep="first", maintain_order=True)
+            subset=["exception_id"], keep="first", maintain_order=True).with_columns(
+            pl.col("category").replace_strict(dict(self.severities), default="decision",
+                                              return_dtype=pl.String).alias("severity"))
         party_table = parties.members.select("party_id", "system", "source_id", "name")
         return ReconResult(
             matches=conform("matches", matches),
@@ -226,7 +229,8 @@ def _within_capacity(cands: pl.DataFrame, state: AllocationState) -> pl.DataFram
 def _exceptions(df: pl.DataFrame, category: str) -> pl.DataFrame:
     return df.with_columns(pl.lit(category).alias("category")).with_columns(
         stable_id_expr("E", [pl.col("category"), pl.col("system"), pl.col("record_id")])
-        .alias("exception_id")).select(list(CONTRACT["exceptions"]))
+        .alias("exception_id"), pl.lit(None, pl.String).alias("severity")).select(
+        list(CONTRACT["exceptions"]))
 
 
 def _concat(frames: list[pl.DataFrame], schema: dict[str, PolarsDataType]) -> pl.DataFrame:

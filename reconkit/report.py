@@ -14,9 +14,6 @@ import polars as pl
 if TYPE_CHECKING:
     from reconkit.result import ReconResult
 
-INFO_CATEGORIES = {"bank_charge", "commitment_not_in_period"}
-
-
 def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -51,8 +48,10 @@ def summarise(result: ReconResult) -> dict[str, Any]:
     inv = _auto_share(invoices.filter(pl.col("doc_type") == "invoice")
                       if invoices is not None else None, pay_items, "invoice",
                       ("invoices", "auto_paid"))
-    exc = result.exceptions.group_by("category").len().sort("category")
-    per_cat = {c: int(n) for c, n in exc.iter_rows()}
+    exc = result.exceptions.group_by("severity", "category").len().sort("severity",
+                                                                         "category")
+    per_cat = {c: int(n) for s, c, n in exc.iter_rows() if s != "info"}
+    info = {c: int(n) for s, c, n in exc.iter_rows() if s == "info"}
     status = result.matches.group_by("kind", "status").len().sort("kind", "status")
     matches: dict[str, dict[str, int]] = {}
     for kind, st, n in status.iter_rows():
@@ -65,7 +64,8 @@ def summarise(result: ReconResult) -> dict[str, Any]:
         "auto_match_bank_lines": bank,
         "auto_match_invoices": inv,
         "exceptions_by_category": per_cat,
-        "exceptions_to_review": sum(n for c, n in per_cat.items() if c not in INFO_CATEGORIES),
+        "exceptions_to_review": sum(per_cat.values()),
+        "information_by_category": info,
         "warnings": list(result.warnings),
     }
 
@@ -93,8 +93,8 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  {kind:<20} " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())))
     per_cat = summary["exceptions_by_category"]
     lines.append(f"Exceptions to review: {summary['exceptions_to_review']}")
-    lines += [f"  {k:<30} {v:>6}" for k, v in per_cat.items() if k not in INFO_CATEGORIES]
-    info = {k: v for k, v in per_cat.items() if k in INFO_CATEGORIES}
+    lines += [f"  {k:<30} {v:>6}" for k, v in per_cat.items()]
+    info = summary.get("information_by_category", {})
     if info:
         lines.append("Recorded for information (no decision needed):")
         lines += [f"  {k:<30} {v:>6}" for k, v in info.items()]

@@ -34,6 +34,7 @@ CONTRACT: dict[str, dict[str, PolarsDataType]] = {
     "exceptions": {
         "exception_id": pl.String, "category": pl.String, "system": pl.String,
         "record_id": pl.String, "detail": pl.String, "candidate_match_ids": pl.String,
+        "severity": pl.String,  # decision (a person decides) | info (recorded, no decision)
     },
     "parties": {
         "party_id": pl.String, "system": pl.String, "source_id": pl.String, "name": pl.String,

@@ -93,10 +93,11 @@ def make_result() -> ReconResult:
     ], schema=CONTRACT["match_items"], orient="row")
     exceptions = pl.DataFrame([
         ("E-2", "unresolved_party", "bank", "p2", "payer name close to several clients",
-         "M-b;M-c"),
-        ("E-3", "missing_in_ledger", "billing", "in_2", "not booked", ""),
-        ("E-4", "bank_charge", "bank", "p3", "bank debit", ""),
-        ("E-5", "orphan_credit_note", "billing", "cn_1", "credits in_9, unknown", ""),
+         "M-b;M-c", "decision"),
+        ("E-3", "missing_in_ledger", "billing", "in_2", "not booked", "", "decision"),
+        ("E-4", "bank_charge", "bank", "p3", "bank debit", "", "info"),
+        ("E-5", "orphan_credit_note", "billing", "cn_1", "credits in_9, unknown", "",
+         "decision"),
     ], schema=CONTRACT["exceptions"], orient="row")
     result_parties = pl.DataFrame([
         ("P1", "billing", "cus_A", "Acme SAS"), ("P1", "crm", "001A", "ACME"),

@@ -180,6 +180,13 @@ def test_unexplained_payment_and_bank_debit() -> None:
     r = w.reconcile()
     assert categories_of(r, "P1") == {"unmatched_payment"}
     assert categories_of(r, "P2") == {"bank_charge"}
+    # a bank charge is recorded for information: severity info, counted apart, never queued
+    sev = dict(r.exceptions.select("record_id", "severity").iter_rows())
+    assert (sev["P1"], sev["P2"]) == ("decision", "info")
+    summary = r.summary()
+    assert summary["information_by_category"] == {"bank_charge": 1}
+    assert "bank_charge" not in summary["exceptions_by_category"]
+    assert summary["exceptions_to_review"] == sum(summary["exceptions_by_category"].values())
 
 
 def test_ledger_checks() -> None:

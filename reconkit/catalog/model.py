@@ -63,11 +63,15 @@ class Rule(BaseModel):
     enabled: bool = True
 
 
+Severity = Literal["decision", "info"]
+
+
 class Category(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    severity: Literal["exception", "info"] = "exception"
+    severity: Severity = Field(default="decision", description=(
+        "decision: a person must decide (the review queue); info: recorded, no decision"))
     title: str
     description: str
     what_to_do: str
@@ -104,6 +108,10 @@ class Catalog(BaseModel):
 
     def category_ids(self) -> set[str]:
         return {c.id for c in self.categories}
+
+    def severities(self) -> dict[str, Severity]:
+        """category -> severity; a category the catalog does not declare needs a decision."""
+        return {c.id: c.severity for c in self.categories}
 
     def rules_frame(self) -> pl.DataFrame:
         """The rules in waterfall order, one row each: what a controller reviews or exports."""

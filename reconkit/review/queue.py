@@ -15,7 +15,6 @@ from typing import Any
 import polars as pl
 
 from reconkit.catalog.model import Catalog, load_catalog
-from reconkit.report import INFO_CATEGORIES
 from reconkit.result import ReconResult
 from reconkit.review.records import exception_records, input_records
 
@@ -24,13 +23,6 @@ QUEUE_COLUMNS = ["exception_id", "category", "title", "system", "record_id", "la
                  "party_names", "detail", "candidate_ids", "candidate_scores",
                  "candidate_explanations", "decision"]
 SETTLING = ("auto", "confirmed")
-
-
-def info_categories(catalog: Catalog | None) -> set[str]:
-    """Categories that need no decision (catalog severity `info`)."""
-    if catalog is None:
-        return set(INFO_CATEGORIES)
-    return {c.id for c in catalog.categories if c.severity == "info"}
 
 
 def review_queue(result: ReconResult, *, catalog: Catalog | None = None,
@@ -47,7 +39,7 @@ def review_queue(result: ReconResult, *, catalog: Catalog | None = None,
                            "title": [c.title for c in catalog.categories]},
                           schema={"category": pl.String, "title": pl.String})
     rows = (exception_records(result, as_of)
-            .filter(~pl.col("category").is_in(sorted(info_categories(catalog))))
+            .filter(pl.col("severity") != "info")
             .join(titles, on="category", how="left", maintain_order="left")
             .with_columns(pl.coalesce("title", "category").alias("title")))
     rows = rows.join(_latest_decision(rows, decisions), on="exception_id", how="left",
