@@ -61,6 +61,7 @@ class Reconciliation:
         parties = resolve_parties(tables, self.catalog.party_resolution, aliases)
         ctx = MatchContext(tables=tables, parties=parties, period_start=self.period_start,
                            period_end=self.period_end, reading=self.catalog.reading,
+                           party_rules=self.catalog.party_resolution,
                            currency=self.currency,
                            fx_rates=dict(self.fx_rates))
         state = AllocationState()

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from reconkit.catalog import load_catalog
+from reconkit.catalog import Catalog, load_catalog
 from reconkit.engine import Reconciliation
 from reconkit.loaders.base import Loaded, merge_loaded
 from reconkit.result import ReconResult
@@ -107,11 +107,12 @@ class World:
             out[name] = conform(name, pl.DataFrame(full, schema=COLUMNS[name]))
         return out
 
-    def reconcile(self, fx_rates: dict[str, str] | None = None) -> ReconResult:
+    def reconcile(self, fx_rates: dict[str, str] | None = None, *,
+                  catalog: Catalog | None = None) -> ReconResult:
         tables = self.tables()
         loaded = merge_loaded([Loaded(tables=tables, rows_read={"test": 0})])
         assert loaded.quarantine.height == 0, loaded.quarantine
-        rec = Reconciliation(catalog=load_catalog(), period_start=OCT,
+        rec = Reconciliation(catalog=catalog or load_catalog(), period_start=OCT,
                              period_end=date(2026, 10, 31),
                              fx_rates=tuple(sorted((fx_rates or {}).items())))
         return rec.match(loaded)

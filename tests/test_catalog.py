@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
+import polars as pl
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconkit.catalog import load_catalog
 from reconkit.errors import ConfigError
@@ -79,12 +83,71 @@ def test_duplicate_rule_ids_are_refused(tmp_path: Path) -> None:
         load_catalog(_broken(tmp_path, {"id": "PAY-OVER"}))
 
 
-def test_every_matcher_round_trips_through_its_dict() -> None:
-    for kind in matcher_kinds():
-        m = build_matcher(kind, {})
+def test_every_matcher_of_the_catalog_round_trips_through_its_dict() -> None:
+    cat = load_catalog(CATALOG)
+    for rule in cat.rules:
+        m = build_matcher(rule.matcher.kind, rule.matcher.params)
         d = to_dict(m)
-        assert d["kind"] == kind
+        assert d["kind"] == rule.matcher.kind
         assert build_matcher(d["kind"], d["params"]) == m
+    assert {r.matcher.kind for r in cat.rules} <= set(matcher_kinds())
+
+
+def _perturbed(data: st.DataObject, value: Any) -> Any:
+    """The same parameters with every number redrawn (floats in 0..1, ints 0..1000)."""
+    if isinstance(value, dict):
+        return {k: _perturbed(data, v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_perturbed(data, v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float):
+        return data.draw(st.floats(0, 1, allow_nan=False))
+    return data.draw(st.integers(0, 1000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_matcher_parameters_round_trip_through_yaml(data: st.DataObject) -> None:
+    rule = data.draw(st.sampled_from(load_catalog(CATALOG).rules))
+    params = _perturbed(data, to_dict(build_matcher(rule.matcher.kind,
+                                                    rule.matcher.params))["params"])
+    m = build_matcher(rule.matcher.kind, params)
+    text = yaml.safe_dump(to_dict(m), sort_keys=True)
+    back = yaml.safe_load(text)
+    assert build_matcher(back["kind"], back["params"]) == m
+
+
+def test_a_badly_typed_parameter_is_refused_at_load(tmp_path: Path) -> None:
+    folder = tmp_path / "cat"
+    shutil.copytree(CATALOG, folder)
+    text = (folder / "payments.yaml").read_text(encoding="utf-8")
+    (folder / "payments.yaml").write_text(text.replace("k_max: 6 ", 'k_max: "six" '),
+                                          encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"PAY-GROUPED.*matcher.params.*k_max"):
+        load_catalog(folder)
+
+
+def test_changing_a_weight_in_the_catalog_changes_the_scores(tmp_path: Path) -> None:
+    from builders import World
+
+    def score(catalog: Path) -> float:
+        w = World()
+        w.client("A", "Acme Conseil SAS", iban="FR7630006000011234567890189")
+        w.invoice("A", "F-2026-004217", 120_000)
+        w.payment("P1", 120_000, payer="ACME", iban="FR7630006000011234567890189",
+                  text="F-2026-004217")
+        r = w.reconcile(catalog=load_catalog(catalog))
+        return float(r.matches.filter(pl.col("rule_id") == "PAY-REF-EXACT")["score"].item())
+
+    folder = tmp_path / "cat"
+    shutil.copytree(CATALOG, folder)
+    text = (folder / "payments.yaml").read_text(encoding="utf-8")
+    (folder / "payments.yaml").write_text(text.replace(
+        "score: {reference: 0.5, amount: 0.25, party: 0.25, bonus: 0.0}",
+        "score: {reference: 0.4, amount: 0.25, party: 0.25, bonus: 0.0}", 1), encoding="utf-8")
+    assert score(CATALOG) == 1.0
+    assert score(folder) == pytest.approx(0.9)
 
 
 def test_unknown_matcher_parameter_is_named() -> None:

@@ -21,11 +21,10 @@ from reconkit.parties import resolve_parties
 from builders import OCT, World
 
 IBAN = "FR7630006000011234567890189"
-EXACT = {"kind": "reference_exact"}
-AMOUNT = {"kind": "party_amount"}
-
 CATALOG = load_catalog()
 PARTY_SETTINGS = CATALOG.party_resolution
+EXACT = CATALOG.rule("PAY-REF-EXACT").matcher.model_dump()
+AMOUNT = CATALOG.rule("PAY-PARTY-AMOUNT").matcher.model_dump()
 
 
 def _ctx() -> MatchContext:
@@ -37,7 +36,8 @@ def _ctx() -> MatchContext:
     w.payment("P2", 20_000, payer="ACME", iban=IBAN, text="VIREMENT")
     t = w.tables()
     return MatchContext(tables=t, parties=resolve_parties(t, PARTY_SETTINGS), period_start=OCT,
-                        period_end=date(2026, 10, 31), reading=CATALOG.reading)
+                        period_end=date(2026, 10, 31), reading=CATALOG.reading,
+                        party_rules=PARTY_SETTINGS)
 
 
 def _state(ctx: MatchContext) -> AllocationState:
@@ -53,7 +53,7 @@ def _pairs(c: pl.DataFrame) -> dict[str, float]:
 def test_any_of_is_the_union_with_the_best_score() -> None:
     ctx = _ctx()
     got = build_matcher("any_of", {"matchers": [EXACT, AMOUNT]}).propose(ctx, _state(ctx))
-    exact = build_matcher("reference_exact", {}).propose(ctx, _state(ctx))
+    exact = build_matcher(EXACT["kind"], EXACT["params"]).propose(ctx, _state(ctx))
     assert _pairs(got) == {"P1": _pairs(exact)["P1"], "P2": 0.7}
 
 
@@ -67,7 +67,7 @@ def test_all_of_keeps_what_every_matcher_proposes() -> None:
 def test_weighted_mean_counts_a_missing_proposal_as_zero() -> None:
     ctx = _ctx()
     m = build_matcher("weighted", {"matchers": [EXACT, AMOUNT], "weights": [3, 1]})
-    exact = _pairs(build_matcher("reference_exact", {}).propose(ctx, _state(ctx)))["P1"]
+    exact = _pairs(build_matcher(EXACT["kind"], EXACT["params"]).propose(ctx, _state(ctx)))["P1"]
     got = _pairs(m.propose(ctx, _state(ctx)))
     assert got == {"P1": round((3 * exact + 0.7) / 4, 4), "P2": round(0.7 / 4, 4)}
 

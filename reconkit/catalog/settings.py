@@ -60,3 +60,7 @@ class PartyResolution(BaseModel):
     renamed_max_similarity: float = Field(ge=0, le=1, description="a CRM name below this "
                                           "similarity to billing/ERP names is a rename")
     name_candidates: int = Field(ge=1, le=50, description="closest names considered per record")
+    known_account_score: float = Field(ge=0, le=1, description="party evidence of a payer "
+                                       "known by IBAN or a remembered alias")
+    resolved_payer_min_score: float = Field(ge=0, le=1, description="party evidence of a payer "
+                                            "resolved to the invoiced client by name, at least")

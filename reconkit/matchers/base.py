@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import polars as pl
@@ -95,6 +96,33 @@ set_matcher_check(build_matcher)
 
 def _import_builtin() -> None:
     from reconkit.matchers import combinators, documents, payments  # noqa: F401
+
+
+@dataclass(frozen=True)
+class Score:
+    """How a rule weighs its evidence into a 0..1 score (the catalog's comparison levels):
+    `reference * ref_score + amount * amount_agrees + party * party_score + bonus`, each
+    evidence a column in 0..1 the matcher computes. The rule's `auto_approve` is read against
+    this score, so both numbers sit side by side in the catalog."""
+
+    reference: float
+    amount: float
+    party: float
+    bonus: float
+
+    def __post_init__(self) -> None:
+        if not all(0 <= w <= 1 for w in (self.reference, self.amount, self.party)):
+            raise ValueError("score weights lie between 0 and 1")
+
+    def expr(self, *, reference: pl.Expr | None = None, amount: pl.Expr | None = None,
+             party: pl.Expr | None = None) -> pl.Expr:
+        """The weighted score; evidence not given counts as absent (0)."""
+        parts: list[pl.Expr] = [pl.lit(self.bonus)]
+        for weight, value in ((self.reference, reference), (self.amount, amount),
+                              (self.party, party)):
+            if value is not None:
+                parts.append(weight * value.cast(pl.Float64))
+        return pl.sum_horizontal(parts)
 
 
 def empty_candidates() -> pl.DataFrame:

@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from reconkit.catalog.settings import APPROXIMATE_EVIDENCE, ReferenceReading
+from reconkit.catalog.settings import APPROXIMATE_EVIDENCE, PartyResolution, ReferenceReading
 from reconkit.keys.citations import (
     cite_documents,
     document_sequence,
@@ -42,6 +42,7 @@ class MatchContext:
     period_start: date
     period_end: date
     reading: ReferenceReading
+    party_rules: PartyResolution
     currency: str = "EUR"
     fx_rates: dict[str, str] = field(default_factory=dict)  # 1 unit of key = value in currency
     # results several rules share within one run (e.g. payer-name scores), filled on demand

@@ -16,6 +16,7 @@ from reconkit.keys.names import name_similarity
 from reconkit.matchers.base import (
     CANDIDATE_SCHEMA,
     ITEM,
+    Score,
     candidates,
     dumps,
     empty_candidates,
@@ -31,7 +32,6 @@ from reconkit.matchers.subset_sum import find_combinations
 from reconkit.money import format_cents
 
 LINK = "payment_invoice"
-_REF_WEIGHT, _AMOUNT_WEIGHT, _PARTY_WEIGHT = 0.5, 0.25, 0.25
 
 
 def _open_payments(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
@@ -61,9 +61,12 @@ def _party_score(ctx: MatchContext, frame: pl.DataFrame, *, payer_party: str,
     out = pl.concat([frame, keys], how="horizontal").join(
         best, on=["__payer", "__party"], how="left", maintain_order="left")
     same = pl.col(payer_party).is_not_null() & (pl.col(payer_party) == pl.col(invoice_party))
+    rules = ctx.party_rules
     return out.with_columns(
-        pl.when(same & pl.col("payer_evidence").is_in(["iban", "alias"])).then(1.0)
-        .when(same).then(pl.max_horizontal(pl.col("__name"), pl.lit(0.9)))
+        pl.when(same & pl.col("payer_evidence").is_in(["iban", "alias"]))
+        .then(rules.known_account_score)
+        .when(same).then(pl.max_horizontal(pl.col("__name"),
+                                           pl.lit(rules.resolved_payer_min_score)))
         .otherwise(pl.col("__name").fill_null(0.0)).alias("party_score"),
         pl.when(same).then(pl.col("payer_evidence")).otherwise(pl.lit("name"))
         .alias("party_evidence"),
@@ -115,7 +118,7 @@ def _ref_groups(ctx: MatchContext, state: AllocationState, *,
     ).sort("payment_id", "issue_date", "invoice_id")
 
 
-def _select_subset(rows: pl.DataFrame) -> pl.DataFrame:
+def _select_subset(rows: pl.DataFrame, k_max: int) -> pl.DataFrame:
     """Keep, per payment, the cited documents whose remaining amounts sum to the payment.
 
     All cited documents when they sum exactly; otherwise the one subset that does, when exactly
@@ -129,7 +132,7 @@ def _select_subset(rows: pl.DataFrame) -> pl.DataFrame:
     for (pid,), grp in rest.group_by("payment_id", maintain_order=True):
         amounts = grp["remaining_cents"].to_list()
         sols = find_combinations(amounts, grp["pay_cents"][0], k_min=1,
-                                 k_max=min(6, len(amounts)), max_solutions=2)
+                                 k_max=min(k_max, len(amounts)), max_solutions=2)
         if len(sols) == 1:
             ids = grp["invoice_id"].to_list()
             keep += [(str(pid), ids[i]) for i in sols[0]]
@@ -228,13 +231,15 @@ class ReferenceExact:
     sum exactly to the payment, and the payer is the invoiced party."""
 
     kind: ClassVar[str] = "reference_exact"
-    party_threshold: float = 0.85
+    party_threshold: float
+    max_subset: int
+    score: Score
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-        rows = _with_party(ctx, _select_subset(_ref_groups(ctx, state)))
+        rows = _with_party(ctx, _select_subset(_ref_groups(ctx, state), self.max_subset))
         rows = _agreeing(rows, self.party_threshold)
-        score = (_REF_WEIGHT * pl.col("ref_score") + _AMOUNT_WEIGHT
-                 + _PARTY_WEIGHT * pl.col("party_score"))
+        score = self.score.expr(reference=pl.col("ref_score"), amount=pl.lit(1.0),
+                                party=pl.col("party_score"))
         expl = pl.format("Payment of {} from {} cites {} and pays exactly the open amount; "
                          "the payer is the invoiced client ({}).",
                          money(pl.col("pay_cents")), pl.col("payer_name").fill_null("?"),
@@ -249,16 +254,19 @@ class ReferenceOtherEntity:
     company, factor): never auto; ask who paid for whom and remember the answer."""
 
     kind: ClassVar[str] = "reference_other_entity"
-    party_threshold: float = 0.85
+    party_threshold: float
+    max_subset: int
+    score: Score
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-        rows = _with_party(ctx, _select_subset(_ref_groups(ctx, state)))
+        rows = _with_party(ctx, _select_subset(_ref_groups(ctx, state), self.max_subset))
         rows = rows.filter(pl.col("party_score").min().over("payment_id") < self.party_threshold)
         expl = pl.format("Payment of {} cites {} with the exact amount, but the payer '{}' is "
                          "not the invoiced client '{}'.", money(pl.col("pay_cents")), _numbers(),
                          pl.col("payer_name").fill_null("?"),
                          pl.col("invoiced_name").fill_null("?"))
-        score = 0.5 * pl.col("ref_score") + 0.25
+        score = self.score.expr(reference=pl.col("ref_score"), amount=pl.lit(1.0),
+                                party=pl.col("party_score"))
         return _finish(ctx, rows, score=score, explanation=expl, evidence={})
 
 
@@ -266,22 +274,23 @@ class ReferenceOtherEntity:
 class _AmountGap:
     """Shared logic: the payment cites open documents of the payer but the amounts differ."""
 
-    party_threshold: float = 0.85
-    max_fee_cents: int = 2500
-    max_fee_bp: int = 200
+    party_threshold: float
+    max_fee_cents: int
+    max_fee_bp: int
+    score: Score
 
     def _rows(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         rows = _ref_groups(ctx, state).filter(pl.col("sum_remaining") != pl.col("pay_cents"))
         return _agreeing(_with_party(ctx, rows), self.party_threshold).with_columns(
             (pl.col("sum_remaining") - pl.col("pay_cents")).alias("short_cents"))
 
+    def _score(self) -> pl.Expr:
+        """The amounts disagree by construction: only reference and party weigh in."""
+        return self.score.expr(reference=pl.col("ref_score"), party=pl.col("party_score"))
+
     def _fee_limit(self) -> pl.Expr:
         return pl.min_horizontal(pl.lit(self.max_fee_cents),
                                  pl.col("sum_remaining") * self.max_fee_bp // 10_000)
-
-
-def _base_score() -> pl.Expr:
-    return _REF_WEIGHT * pl.col("ref_score") + _PARTY_WEIGHT * pl.col("party_score")
 
 
 @register_matcher
@@ -299,7 +308,7 @@ class ReferenceFeeDeducted(_AmountGap):
                          "match with a write-off of {}.", money(pl.col("pay_cents")), _numbers(),
                          money(pl.col("open_total")), money(pl.col("write_off")),
                          money(pl.col("write_off")))
-        return _finish(ctx, rows, score=_base_score() + 0.2, explanation=expl,
+        return _finish(ctx, rows, score=self._score(), explanation=expl,
                        evidence={"write_off_cents": pl.col("write_off")},
                        write_off=pl.col("short_cents"))
 
@@ -317,7 +326,7 @@ class ReferencePartial(_AmountGap):
         expl = pl.format("Payment of {} cites {} (open {}): a partial payment, {} stays open.",
                          money(pl.col("pay_cents")), _numbers(), money(pl.col("open_total")),
                          money(pl.col("open_total") - pl.col("pay_cents")))
-        return _finish(ctx, rows, score=_base_score() + 0.1, explanation=expl, evidence={})
+        return _finish(ctx, rows, score=self._score(), explanation=expl, evidence={})
 
 
 @register_matcher
@@ -332,7 +341,7 @@ class ReferenceOverpayment(_AmountGap):
         expl = pl.format("Payment of {} cites {} whose open amount is {}: overpaid by {}.",
                          money(pl.col("pay_cents")), _numbers(), money(pl.col("open_total")),
                          money(pl.col("pay_cents") - pl.col("open_total")))
-        return _finish(ctx, rows, score=_base_score() + 0.1, explanation=expl, evidence={})
+        return _finish(ctx, rows, score=self._score(), explanation=expl, evidence={})
 
 
 @register_matcher
@@ -342,6 +351,7 @@ class ReferenceDuplicate:
     the same amount: the same invoice paid twice."""
 
     kind: ClassVar[str] = "reference_duplicate"
+    score: Score
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state)
@@ -367,7 +377,7 @@ class ReferenceDuplicate:
             rows, anchor_system="bank", anchor_id="payment_id",
             items=pl.concat_list([item("bank", pl.col("payment_id"), "payment", pl.lit(0)),
                                   item("billing", pl.col("invoice_id"), "invoice", pl.lit(0))]),
-            score=0.5 * pl.col("ref_score") + 0.4,
+            score=self.score.expr(reference=pl.col("ref_score"), amount=pl.lit(1.0)),
             evidence=evidence_json(invoice_number=pl.col("number"),
                                    ref_evidence=pl.col("ref_evidence"), already_paid_by=paid_by),
             explanation=pl.format("Payment of {} cites {}, which is already paid (by {}): "
@@ -383,11 +393,13 @@ class GroupedSubsetSum:
     exactly to the payment. One combination -> a proposal; several -> all shown, never auto."""
 
     kind: ClassVar[str] = "grouped_subset_sum"
-    k_max: int = 6
-    max_items: int = 40
-    max_alternatives: int = 5
-    days_after_payment: int = 5
-    days_before_payment: int = 400
+    k_max: int
+    max_items: int
+    max_alternatives: int
+    days_after_payment: int
+    days_before_payment: int
+    score_one: float       # exactly one combination fits
+    score_several: float   # several fit: all shown
 
     def blocking(self) -> Blocking:
         """The payer's open documents in the payment's currency, issued up to
@@ -429,7 +441,7 @@ class GroupedSubsetSum:
                 numbers = ", ".join(nums[i] for i in sol)
                 out.append({
                     "anchor_system": "bank", "anchor_id": p["record_id"], "items": items,
-                    "score": 0.75 if n == 1 else 0.6,
+                    "score": self.score_one if n == 1 else self.score_several,
                     "evidence": dumps({"invoice_numbers": numbers, "combinations_found": n,
                                         "open_items_searched": len(amounts),
                                         "payer_evidence": p["payer_evidence"]}),
@@ -450,6 +462,8 @@ class PartyAmount:
     Amount and party alone never auto-match: one document -> proposal, several -> all shown."""
 
     kind: ClassVar[str] = "party_amount"
+    score_one: float       # one open document of exactly this amount
+    score_several: float   # several: all shown
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state).filter(pl.col("party_id").is_not_null())
@@ -469,7 +483,7 @@ class PartyAmount:
                                        pl.col("pay_cents")),
                                   item("billing", pl.col("invoice_id"), "invoice",
                                        pl.col("pay_cents"))]),
-            score=pl.when(pl.col("n") == 1).then(0.7).otherwise(0.6),
+            score=pl.when(pl.col("n") == 1).then(self.score_one).otherwise(self.score_several),
             evidence=evidence_json(invoice_number=pl.col("number"),
                                    same_amount_documents=pl.col("n")),
             explanation=pl.format("No reference; {} of the payer's open documents has exactly "
@@ -540,7 +554,8 @@ class ReferenceFx:
     exchange difference for a person to book."""
 
     kind: ClassVar[str] = "reference_fx"
-    tolerance_bp: int = 300
+    tolerance_bp: int
+    score: Score
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         rates = ctx.fx_rate_ppm()
@@ -564,7 +579,7 @@ class ReferenceFx:
             items=pl.concat_list([
                 item("bank", pl.col("payment_id"), "payment", pl.col("pay_cents")),
                 item("billing", pl.col("invoice_id"), "invoice", pl.col("remaining_cents"))]),
-            score=0.5 * pl.col("ref_score") + 0.25 * pl.col("party_score"),
+            score=self.score.expr(reference=pl.col("ref_score"), party=pl.col("party_score")),
             evidence=evidence_json(invoice_number=pl.col("number"),
                                    invoice_currency=pl.col("currency"),
                                    expected_cents=pl.col("expected_cents"),
@@ -587,7 +602,8 @@ class ReferenceLedgerItem:
     is that account's client: reference + amount + party, as for invoices."""
 
     kind: ClassVar[str] = "reference_ledger_item"
-    party_threshold: float = 0.85
+    party_threshold: float
+    score: Score
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = _open_payments(ctx, state)
@@ -610,8 +626,8 @@ class ReferenceLedgerItem:
             items=pl.concat_list([
                 item("bank", pl.col("payment_id"), "payment", pl.col("pay_cents")),
                 item("erp", pl.col("ledger_id"), "open_item", pl.col("item_cents"))]),
-            score=(_REF_WEIGHT * pl.col("ref_score") + _AMOUNT_WEIGHT
-                   + _PARTY_WEIGHT * pl.col("party_score")),
+            score=self.score.expr(reference=pl.col("ref_score"), amount=pl.lit(1.0),
+                                  party=pl.col("party_score")),
             evidence=evidence_json(piece_ref=pl.col("number"),
                                    ref_evidence=pl.col("ref_evidence"),
                                    party_evidence=pl.col("party_evidence"),
