@@ -22,7 +22,7 @@ from data_samples.model import Invoice, World, month_end
 from reconkit.money import format_cents
 
 if TYPE_CHECKING:
-    from data_samples.generate import BankEntry
+    from data_samples.ledger import BankEntry
 
 PARIS = ZoneInfo("Europe/Paris")
 BANK_CODES = {"sct": "PMNT/RCDT/ESCT", "sdd": "PMNT/IDDT/ESDD", "fee": "ACMT/MDOP/CHRG"}

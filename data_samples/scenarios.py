@@ -15,22 +15,10 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 
-from data_samples.model import (
-    MONTHS_FR,
-    UNKNOWN_PAYERS,
-    Client,
-    Ids,
-    Invoice,
-    Payment,
-    World,
-    add_months,
-    business_day,
-    draw_amount,
-    make_payment,
-    payer_name_variant,
-    pct_of,
-    tax_of,
-)
+from data_samples.ids import Ids, add_months, business_day, draw_amount, pct_of, tax_of
+from data_samples.model import Client, Invoice, Payment, World
+from data_samples.payments import make_payment, payer_name_variant
+from data_samples.words import MONTHS_FR, UNKNOWN_PAYERS
 
 
 def _rng(world: World) -> random.Random:
