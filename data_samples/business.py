@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from data_samples.dialects import CLASSIC, Dialect
 from data_samples.ids import (
     Ids,
     Names,
@@ -28,6 +29,7 @@ from data_samples.model import (
     Opportunity,
     Volume,
     World,
+    dialect_roles,
     min_clients,
     scenario_count,
 )
@@ -35,19 +37,21 @@ from data_samples.words import FOREIGN, FRENCH_FORMS, OPP_PROJECTS
 
 
 def build_world(n_clients: int, seed: int, month: date, history_months: int,
-                volume: Volume = VOLUMES["default"]) -> World:
+                volume: Volume = VOLUMES["default"], dialect: Dialect = CLASSIC) -> World:
     """Clients, CRM commitments and invoices of the window; no payments yet."""
     rng = random.Random(seed)
     ids = Ids(rng)
     names = Names(rng)
     k = scenario_count(n_clients, volume.scenarios_per_100)
-    if n_clients < min_clients(k):
-        raise ValueError(f"--clients must be at least {min_clients(k)} to hold every scenario")
+    if n_clients < min_clients(k, dialect):
+        raise ValueError(f"--clients must be at least {min_clients(k, dialect)} to hold every "
+                         "scenario")
     company_siren = ids.siren()
     world = World(seed=seed, month=month, first_month=add_months(month, -history_months),
                   company_siren=company_siren, company_iban=ids.iban("FR"),
-                  company_name="Nexalia Software SAS")
+                  company_name="Nexalia Software SAS", dialect=dialect)
     roles = [r for r in ROLES_PER_K for _ in range(k)] + list(SINGLE_ROLES)
+    roles += dialect_roles(dialect, k)
     roles += ["ordinary"] * (n_clients - len(roles))
     rng.shuffle(roles)
     _make_clients(world, roles, rng, ids, names)
@@ -57,6 +61,8 @@ def build_world(n_clients: int, seed: int, month: date, history_months: int,
     _make_invoices(world, rng, ids)
     world._ids = ids  # type: ignore[attr-defined]
     world._rng = rng  # type: ignore[attr-defined]
+    # the dialect's own draws come from a second stream, so `classic` keeps its bytes
+    world._drng = random.Random(f"{seed}:{dialect.name}")  # type: ignore[attr-defined]
     return world
 
 

@@ -3,6 +3,7 @@
     python -m data_samples.generate --out DIR --clients N --seed S --month YYYY-MM
                                     [--history-months 2] [--no-native] [--volume bench]
                                     [--orders-per-client F] [--scenarios-per-100 K]
+                                    [--dialect classic|stripe_default|messy_erp]
 
 The world (`model`) gets its exceptions and decoys (`scenarios`); this module then derives the
 ERP ledger (sales and bank journals, lettering), the bank statement of the month, the canonical
@@ -20,7 +21,8 @@ from typing import Any
 
 import polars as pl
 
-from data_samples import business, native_writers, payments, scenarios
+from data_samples import business, conventions, native_writers, payments, scenarios
+from data_samples.dialects import CLASSIC, DIALECTS, Dialect
 from data_samples.ledger import bank_entries, build_ledger, fec_frame, fec_name
 from data_samples.model import VOLUMES, Volume, World
 from data_samples.tables import (
@@ -36,10 +38,14 @@ from data_samples.truth import truth_tables
 
 # =========================================================================== world
 def build(n_clients: int, seed: int, month: date, history_months: int = 2,
-          volume: Volume = VOLUMES["default"]) -> World:
+          volume: Volume = VOLUMES["default"], dialect: Dialect = CLASSIC) -> World:
     """The complete world: ordinary business plus every scenario, documents numbered."""
-    world = business.build_world(n_clients, seed, month, history_months, volume)
+    world = business.build_world(n_clients, seed, month, history_months, volume, dialect)
+    if not dialect.classic:
+        conventions.before_scenarios(world)
     scenarios.inject_invoice_scenarios(world)
+    if not dialect.classic:
+        conventions.after_invoice_scenarios(world)
     payments.number_documents(world)
     payments.plan_payments(world)
     scenarios.inject_payment_scenarios(world)
@@ -49,9 +55,10 @@ def build(n_clients: int, seed: int, month: date, history_months: int = 2,
 
 # =========================================================================== output
 def generate(out: Path, n_clients: int, seed: int, month: date, history_months: int = 2,
-             native: bool = True, volume: Volume = VOLUMES["default"]) -> dict[str, Any]:
+             native: bool = True, volume: Volume = VOLUMES["default"],
+             dialect: Dialect = CLASSIC) -> dict[str, Any]:
     """Build the world and write canonical/, truth/ and (unless native=False) native/."""
-    world = build(n_clients, seed, month, history_months, volume)
+    world = build(n_clients, seed, month, history_months, volume, dialect)
     entries = bank_entries(world)
     ledger = build_ledger(world, entries)
     fec = fec_frame(world, ledger)
@@ -76,6 +83,8 @@ def generate(out: Path, n_clients: int, seed: int, month: date, history_months: 
     if volume != VOLUMES["default"]:
         summary["arguments"]["volume"] = {"orders_per_client": volume.orders_per_client,
                                           "scenarios_per_100": volume.scenarios_per_100}
+    if not dialect.classic:
+        summary["arguments"]["dialect"] = dialect.name
     (out / "truth" / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True)
                                                 + "\n", encoding="utf-8")
     return summary
@@ -137,11 +146,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="extra one-off orders per client, due and paid in the month")
     parser.add_argument("--scenarios-per-100", type=int, default=None,
                         help="instances of each exception per 100 clients")
+    parser.add_argument("--dialect", choices=list(DIALECTS), default="classic",
+                        help="export conventions (classic: the committed sample's)")
     args = parser.parse_args(argv)
     volume = _volume(parser, args)
     try:
         summary = generate(args.out, args.clients, args.seed, args.month, args.history_months,
-                           native=not args.no_native, volume=volume)
+                           native=not args.no_native, volume=volume,
+                           dialect=DIALECTS[args.dialect])
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

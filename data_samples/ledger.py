@@ -171,6 +171,8 @@ def _letter(world: World, ledger: Ledger) -> None:
     """Letter each earlier-month payment with the invoices it settles in full."""
     groups: list[tuple[date, int, list[tuple[Line, date]]]] = []
     line_date = {id(ln): e.date for e in ledger.entries for ln in e.lines}
+    behind = world.dialect.unlettered_receipts
+    numbers = {i.record_id: i.number for i in world.invoices} if behind else {}
     for p in world.payments:
         if p.date >= world.month or p.pid not in ledger.payment_line:
             continue
@@ -180,6 +182,12 @@ def _letter(world: World, ledger: Ledger) -> None:
             continue
         net = sum(ln.debit - ln.credit for ln in inv_lines) - pay_line.credit  # type: ignore
         if net != 0:
+            continue
+        if behind and world._drng.random() < behind:  # type: ignore[attr-defined]
+            cited = " ".join(numbers[inv_id] for inv_id, _ in p.allocations)
+            pay_line.label = f"REGLEMENT FACT {cited} {p.payer_name or ''}"[:100].strip()
+            world.normal_cases.append(("unlettered_earlier_receipt",
+                                       f"erp:{pay_line.record_id}", cited))
             continue
         members = [(ln, line_date[id(ln)]) for ln in [pay_line, *inv_lines]]  # type: ignore
         groups.append((max(d for _, d in members), p.pid, members))

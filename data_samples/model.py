@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from data_samples.dialects import CLASSIC, Dialect
 from data_samples.ids import (  # noqa: F401  (re-exported: the model's vocabulary)
     add_months,
     month_end,
@@ -46,6 +47,9 @@ class Client:
     billing_meta: bool = True       # billing customer carries crm/erp ids in metadata
     crm_refs: bool = True           # CRM account carries billing/erp ids
     email_domain: str = ""
+    in_crm: bool = True             # self-serve customers exist in billing and ERP only
+    invoice_prefix: str | None = None   # Stripe per-customer numbering prefix
+    invoice_seq: int = 0            # last sequence number used with that prefix
 
     @property
     def legal_name(self) -> str:
@@ -68,6 +72,10 @@ class Contract:
     term: int
     auto_renew: bool
     status: str
+    in_crm: bool = True             # False: a self-serve Stripe subscription, no CRM contract
+    subscription_id: str | None = None
+    product: str = "Nexalia Pro"
+    quantity: int = 1
 
 
 @dataclass
@@ -110,6 +118,13 @@ class Invoice:
     in_ledger: bool = True
     ledger_delta: int = 0           # 411 amount booked minus true amount (ledger mismatch)
     party_name: str | None = None
+    subscription_id: str | None = None
+    crm_meta: bool = True           # commitment reference written in the billing metadata
+    po_custom: bool = False         # PO number in custom_fields instead of metadata
+    created_minute: int | None = None   # minutes after midnight Paris (None: noon)
+    rebate: bool = False            # year-end rebate: hosted on `credited`, credits no invoice
+    prorated: bool = False          # first invoice of a subscription, shorter period
+    lines_text: str | None = None   # invoice line description (realistic dialects)
 
     @property
     def amount(self) -> int:
@@ -135,6 +150,8 @@ class Payment:
     mandate: str | None = None
     scenario: str = "normal"
     dropped: bool = False
+    habit: str = "classic"          # how the payer wrote the reference (remittance.HABITS)
+    identifiable: bool = True       # remittance, e2e or RF carries an identifier
 
 
 @dataclass
@@ -155,6 +172,7 @@ class World:
     normal_cases: list[tuple[str, str, str]] = field(default_factory=list)
     next_pid: int = 0
     invoice_seq_start: int = 0
+    dialect: Dialect = CLASSIC
 
     @property
     def month_end(self) -> date:
@@ -201,7 +219,13 @@ def scenario_count(n_clients: int, per_100: int = 1) -> int:
     return max(3, n_clients * per_100 // 100)
 
 
-def min_clients(k: int) -> int:
-    return (len(ROLES_PER_K) * k + len(SINGLE_ROLES)) * 4 // 3
+def dialect_roles(dialect: Dialect, k: int) -> list[str]:
+    """Extra reserved clients a dialect needs (none in `classic`)."""
+    return (["self_serve"] * (dialect.self_serve_per_k * k) + ["tacit"] * (dialect.tacit_per_k * k)
+            + ["carry_unbilled", "carry_orphan"] * (dialect.carry_over_per_k * k))
+
+
+def min_clients(k: int, dialect: Dialect = CLASSIC) -> int:
+    return (len(ROLES_PER_K) * k + len(SINGLE_ROLES) + len(dialect_roles(dialect, k))) * 4 // 3
 
 

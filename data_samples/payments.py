@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from data_samples import remittance
 from data_samples.ids import Ids, add_months, business_day, rf_reference
 from data_samples.model import Client, Invoice, Payment, World
 from data_samples.words import MONTHS_FR
@@ -109,6 +110,7 @@ def number_documents(world: World) -> None:
     order = sorted(range(len(world.invoices)), key=lambda i: (world.invoices[i].issue, i))
     by_id = {i.record_id: i for i in world.invoices}
     cn_count: dict[str, int] = {}
+    clients = {c.client_id: c for c in world.clients}
     for inv in world.invoices:
         if inv.doc_type == "credit_note" and inv.credited and inv.number:
             cn_count[inv.credited] = cn_count.get(inv.credited, 0) + 1
@@ -116,7 +118,11 @@ def number_documents(world: World) -> None:
         inv = world.invoices[i]
         if inv.number:
             continue
-        if inv.doc_type == "invoice":
+        if inv.doc_type == "invoice" and world.dialect.numbering == "per_customer":
+            c = clients[inv.client_id]
+            c.invoice_seq += 1
+            inv.number = f"{c.invoice_prefix}-{c.invoice_seq:04d}"
+        elif inv.doc_type == "invoice":
             inv.number = ids.invoice_number(inv.issue.year, inv.issue.month)
     for i in order:
         inv = world.invoices[i]
@@ -157,6 +163,8 @@ def make_payment(world: World, rng: random.Random, c: Client, invs: list[Invoice
     allocations = [(i.record_id, i.amount) for i in invs]
     world.next_pid += 1
     pid = world.next_pid
+    if not world.dialect.classic:
+        return _realistic_payment(world, rng, c, invs, when, total, pid, scenario)
     if c.payer == "sdd" and len(invs) == 1 and scenario == "normal":
         month = MONTHS_FR[invs[0].issue.month - 1].lower()
         return Payment(pid=pid, date=when, amount=total, client_id=c.client_id,
@@ -173,3 +181,27 @@ def make_payment(world: World, rng: random.Random, c: Client, invs: list[Invoice
                    payer_name=payer_name_variant(rng, c, crm_name=c.role == "renamed"),
                    payer_iban=iban, remittance=text, structured_ref=sref, e2e=e2e,
                    channel="sct", allocations=allocations, scenario=scenario)
+
+
+def _realistic_payment(world: World, rng: random.Random, c: Client, invs: list[Invoice],
+                       when: date, total: int, pid: int, scenario: str) -> Payment:
+    """A payment whose remittance follows the dialect's payer habits (`remittance`)."""
+    allocations = [(i.record_id, i.amount) for i in invs]
+    if c.payer == "sdd" and len(invs) == 1 and scenario == "normal":
+        text = remittance.direct_debit_text(invs[0], world.company_name.split()[0])
+        if world.dialect.sdd_text == "invoice":
+            text = f"Facture {invs[0].number}"
+        return Payment(pid=pid, date=when, amount=total, client_id=c.client_id,
+                       payer_client=c.client_id, payer_name=c.legal_name.upper()[:70].strip(),
+                       payer_iban=c.ibans[0], remittance=text, structured_ref=None,
+                       e2e=invs[0].number, channel="sdd", allocations=allocations,
+                       mandate=f"MDT-{c.erp_aux}-01", scenario=scenario, habit="sdd_e2e")
+    text, sref, e2e, habit, identifiable = remittance.credit_transfer(
+        rng, world.dialect.habits, invs, c, when)
+    iban = c.ibans[0] if len(c.ibans) == 1 or rng.random() < 0.8 else c.ibans[1]
+    return Payment(pid=pid, date=when, amount=total, client_id=c.client_id,
+                   payer_client=c.client_id,
+                   payer_name=payer_name_variant(rng, c, crm_name=c.role == "renamed"),
+                   payer_iban=iban, remittance=text, structured_ref=sref, e2e=e2e,
+                   channel="sct", allocations=allocations, scenario=scenario, habit=habit,
+                   identifiable=identifiable)

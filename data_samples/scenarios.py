@@ -153,6 +153,8 @@ def inject_invoice_scenarios(world: World) -> None:
                      subtotal=net, cn_type="post_payment", reason=None,
                      memo="Remise de fin d'annee", party_name=c.billing_name)
         world.invoices.append(cn)
+        if world.dialect.hosted_rebates:
+            _host_rebate(world, cn, invs[c.client_id])
         world.exceptions.append(("year_end_rebate", "billing", cn.record_id,
                                  ("rebate of about 2 % of the year's invoices, no invoice "
                                  "credited")))
@@ -171,6 +173,18 @@ def inject_invoice_scenarios(world: World) -> None:
             world.decoys.append(("crm", x.crm_ids[0],
                                  (f"near-identical name to '{y.crm_names[0]}': distinct "
                                  f"clients, never merge")))
+
+
+def _host_rebate(world: World, cn: Invoice, invoices: list[Invoice]) -> None:
+    """Stripe needs an invoice on every credit note: the rebate sits on an earlier invoice it
+    does not credit; its lines name the months it covers."""
+    host = next((i for i in invoices if i.issue < add_months(world.month, -1)), invoices[0])
+    cn.credited, cn.rebate = host.record_id, True
+    if -cn.net > host.net:
+        _set_net(cn, -host.net)
+    months = f"janvier a {MONTHS_FR[world.month.month - 1].lower()} {world.month.year}"
+    cn.memo = rng_memo = f"Remise de fin d'annee {world.month.year} (RFA)"
+    cn.lines_text = f"{rng_memo} - chiffre d'affaires {months}"
 
 
 def _typing_error(rng: random.Random, amount: int) -> int:
