@@ -30,13 +30,15 @@ def customer_objects(world: World) -> list[dict[str, Any]]:
         meta: dict[str, str] = {}
         if c.billing_meta:
             meta = {"crm_account_id": c.crm_ids[0], "erp_account": c.erp_aux}
+        elif not c.in_crm:
+            meta = {"erp_account": c.erp_aux}
         if c.siren:
             meta["siren"] = c.siren
         out.append({"id": c.billing_id, "object": "customer", "name": c.billing_name,
                     "email": f"comptabilite@{c.email_domain}", "currency": "eur",
                     "address": {"country": c.country}, "preferred_locales": ["fr-FR"],
                     "created": unix_noon(world.first_month - timedelta(days=400)),
-                    "invoice_prefix": None, "metadata": meta})
+                    "invoice_prefix": c.invoice_prefix, "metadata": meta})
     return out
 
 
@@ -123,7 +125,69 @@ def invoice_objects(world: World) -> list[dict[str, Any]]:
                       "url": f"/v1/invoices/{inv.record_id}/lines"},
             "metadata": meta,
         })
+        if not world.dialect.classic:
+            _realistic_invoice(world, inv, out[-1], clients[inv.client_id].crm_ids)
     return out
+
+
+def created_at(inv: Invoice) -> int | None:
+    """Noon Paris, or `created_minute` minutes after midnight Paris (the previous UTC day)."""
+    if inv.created_minute is None:
+        return unix_noon(inv.issue)
+    d = inv.issue
+    return int(datetime(d.year, d.month, d.day, 0, inv.created_minute,
+                        tzinfo=PARIS).timestamp())
+
+
+def _lines(inv: Invoice, amount: int, kind: str) -> dict[str, Any]:
+    line = {"id": ("il_" if kind == "invoices" else "cnli_") + inv.record_id[3:27],
+            "object": "line_item" if kind == "invoices" else "credit_note_line_item",
+            "amount": amount, "currency": "eur", "description": inv.lines_text or inv.memo}
+    if inv.period_start is not None:
+        line["period"] = {"start": unix_noon(inv.period_start),
+                          "end": unix_noon(inv.period_end)}
+    return {"object": "list", "data": [line], "has_more": False,
+            "url": f"/v1/{kind}/{inv.record_id}/lines"}
+
+
+def _realistic_invoice(world: World, inv: Invoice, obj: dict[str, Any],
+                       crm_ids: list[str]) -> None:
+    """Rewrite a classic invoice object with the dialect's conventions: partial CRM metadata,
+    PO in custom fields, the subscription id in the API version's place, line items."""
+    d = world.dialect
+    meta: dict[str, str] = {}
+    if inv.crm_meta and inv.commitment_id and inv.commitment_id.startswith("800"):
+        meta = {"contract_number": inv.commitment_ref or "", "sf_contract_id":
+                inv.commitment_id, "sf_account_id": crm_ids[0]}
+    elif inv.crm_meta and inv.commitment_ref:
+        meta = {"sf_opportunity_id": inv.commitment_ref}
+    if inv.po_number and not inv.po_custom:
+        meta["po_number"] = inv.po_number
+    obj["metadata"] = meta
+    obj["custom_fields"] = [{"name": "Bon de commande", "value": inv.po_number}] \
+        if inv.po_number and inv.po_custom else None
+    created = created_at(inv)
+    obj["created"] = obj["effective_at"] = obj["status_transitions"]["finalized_at"] = created
+    sub = inv.subscription_id
+    obj["billing_reason"] = "manual" if sub is None else \
+        "subscription_create" if inv.prorated else "subscription_cycle"
+    if d.line_items:
+        obj["lines"] = _lines(inv, inv.subtotal, "invoices")
+    if d.subscription_field == "basil":
+        obj["parent"] = None if sub is None else {
+            "type": "subscription_details", "quote_details": None,
+            "subscription_details": {"subscription": sub, "metadata": {}}}
+        return
+    # pre-basil (2024 API versions): top-level subscription, tax, total_tax_amounts, paid
+    del obj["parent"], obj["total_taxes"], obj["amount_overpaid"]
+    obj["subscription"] = sub
+    obj["tax"] = inv.tax
+    obj["total_tax_amounts"] = [{"amount": inv.tax, "inclusive": False,
+                                 "tax_rate": "txr_FR20standard",
+                                 "taxability_reason": "standard_rated",
+                                 "taxable_amount": inv.net}]
+    obj["paid"] = obj["status"] == "paid"
+    obj["discount"] = None
 
 
 def credit_note_objects(world: World) -> list[dict[str, Any]]:
@@ -147,6 +211,10 @@ def credit_note_objects(world: World) -> list[dict[str, Any]]:
             "out_of_band_amount": 0, "refunds": [], "memo": cn.memo,
             "created": created, "effective_at": created, "voided_at": None, "metadata": {},
         })
+        if not world.dialect.classic:
+            obj = out[-1]
+            obj["created"] = obj["effective_at"] = created_at(cn)
+            obj["lines"] = _lines(cn, -cn.net, "credit_notes")
     return out
 
 

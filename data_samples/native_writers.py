@@ -49,6 +49,8 @@ def account_rows(world: World) -> list[dict[str, str]]:
     clients = {c.client_id: c for c in world.clients}
     rows = []
     for n, c in enumerate(world.clients):
+        if not c.in_crm:
+            continue  # self-serve customer: billing and ERP only
         parent = clients[c.parent_client].crm_ids[0] if c.parent_client else ""
         for k, (rid, name) in enumerate(zip(c.crm_ids, c.crm_names, strict=True)):
             rows.append({
@@ -62,8 +64,17 @@ def account_rows(world: World) -> list[dict[str, str]]:
     return sorted(rows, key=lambda r: r["ID"])
 
 
+LINK_FIELDS = {"contract_custom": "OPPORTUNITY__C", "contract_cpq": "SBQQ__OPPORTUNITY__C"}
+
+
+def contract_link_field(world: World) -> str | None:
+    """The Contract custom field holding the Opportunity lookup, when the dialect puts it
+    there instead of `Opportunity.ContractId`."""
+    return LINK_FIELDS.get(world.dialect.opportunity_link)
+
+
 def contract_rows(world: World) -> list[dict[str, str]]:
-    return [{
+    rows = [{
         "ID": ct.record_id, "ACCOUNTID": ct.account_id, "CONTRACTNUMBER": ct.number,
         "NAME": ct.name, "STATUS": ct.status, "STARTDATE": ct.start.isoformat(),
         "ENDDATE": ct.end.isoformat(), "CONTRACTTERM": str(ct.term),
@@ -71,7 +82,13 @@ def contract_rows(world: World) -> list[dict[str, str]]:
         "BILLINGFREQUENCY__C": FREQ_SF[ct.frequency], "AMOUNT__C": sf_number(ct.amount),
         "LISTAMOUNT__C": sf_number(ct.list_amount), "DISCOUNT__C": sf_number(ct.discount_bp),
         "CURRENCYISOCODE": "EUR",
-    } for ct in sorted(world.contracts, key=lambda c: c.record_id)]
+    } for ct in sorted(world.contracts, key=lambda c: c.record_id) if ct.in_crm]
+    field = contract_link_field(world)
+    if field:
+        origin = {op.contract_id: op.record_id for op in world.opportunities if op.contract_id}
+        for r in rows:
+            r[field] = origin.get(r["ID"], "")
+    return rows
 
 
 def opportunity_rows(world: World) -> list[dict[str, str]]:
@@ -79,7 +96,8 @@ def opportunity_rows(world: World) -> list[dict[str, str]]:
         "ID": op.record_id, "ACCOUNTID": op.account_id, "NAME": op.name,
         "STAGENAME": op.stage, "ISWON": "true" if op.is_won else "false",
         "AMOUNT": sf_number(op.amount), "CLOSEDATE": op.close_date.isoformat(),
-        "CURRENCYISOCODE": "EUR", "CONTRACTID": op.contract_id or "",
+        "CURRENCYISOCODE": "EUR",
+        "CONTRACTID": "" if contract_link_field(world) else op.contract_id or "",
         "DISCOUNT__C": sf_number(op.discount_bp), "LIST_AMOUNT__C": sf_number(op.list_amount),
     } for op in sorted(world.opportunities, key=lambda o: o.record_id)]
 
@@ -219,7 +237,8 @@ def write_all(world: World, month_entries: list[BankEntry], fec: pl.DataFrame, r
     _write_sf(root / "salesforce" / "Contract.csv", contract_rows(world),
               ["ID", "ACCOUNTID", "CONTRACTNUMBER", "NAME", "STATUS", "STARTDATE", "ENDDATE",
                "CONTRACTTERM", "AUTORENEW__C", "BILLINGFREQUENCY__C", "AMOUNT__C",
-               "LISTAMOUNT__C", "DISCOUNT__C", "CURRENCYISOCODE"])
+               "LISTAMOUNT__C", "DISCOUNT__C", "CURRENCYISOCODE",
+               *filter(None, [contract_link_field(world)])])
     _write_list(root / "stripe" / "customers.json", "/v1/customers", customer_objects(world))
     _write_list(root / "stripe" / "invoices.json", "/v1/invoices", invoice_objects(world))
     _write_list(root / "stripe" / "credit_notes.json", "/v1/credit_notes",

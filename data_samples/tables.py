@@ -50,7 +50,8 @@ def canonical_parties(world: World, fec: pl.DataFrame) -> pl.DataFrame:
 
 def canonical_commitments(world: World) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
-    for n, ct in enumerate(sorted(world.contracts, key=lambda c: c.record_id), start=2):
+    in_crm = sorted((ct for ct in world.contracts if ct.in_crm), key=lambda c: c.record_id)
+    for n, ct in enumerate(in_crm, start=2):
         rows.append({"system": "crm", "record_id": ct.record_id, "source_file":
                      FILES["contract"], "source_row": n, "kind": "contract",
                      "party_record_id": ct.account_id, "contract_number": ct.number,
@@ -59,6 +60,8 @@ def canonical_commitments(world: World) -> pl.DataFrame:
                      "billing_frequency": ct.frequency, "start_date": ct.start,
                      "end_date": ct.end, "auto_renew": ct.auto_renew, "status": ct.status})
     numbers = {ct.record_id: ct.number for ct in world.contracts}
+    if native_writers.contract_link_field(world):
+        numbers = {}  # the lookup sits on the Contract: an Opportunity row names no contract
     for n, op in enumerate(sorted(world.opportunities, key=lambda o: o.record_id), start=2):
         if not op.is_won:
             continue  # lost and open opportunities are not commitments
@@ -66,7 +69,8 @@ def canonical_commitments(world: World) -> pl.DataFrame:
                      FILES["opportunity"], "source_row": n, "kind": "opportunity",
                      "party_record_id": op.account_id,
                      "contract_number": numbers.get(op.contract_id or ""),
-                     "contract_record_id": op.contract_id, "name": op.name,
+                     "contract_record_id": op.contract_id if numbers else None,
+                     "name": op.name,
                      "currency": CURRENCY, "amount_cents": op.amount,
                      "list_amount_cents": op.list_amount, "discount_bp": op.discount_bp,
                      "billing_frequency": "one_off", "close_date": op.close_date,
@@ -87,7 +91,8 @@ def canonical_invoices(world: World) -> pl.DataFrame:
                          "issue_date": inv.issue, "due_date": inv.due, "currency": CURRENCY,
                          "net_cents": inv.net, "tax_cents": inv.tax, "amount_cents": inv.amount,
                          "credited_invoice_id": inv.credited,
-                         "commitment_ref": inv.commitment_ref, "po_number": inv.po_number,
+                         "commitment_ref": inv.commitment_ref if inv.crm_meta else None,
+                         "po_number": None if inv.po_custom else inv.po_number,
                          "period_start": inv.period_start, "period_end": inv.period_end,
                          "status": native_writers.invoice_status(world, inv)})
     return _frame("invoices", rows)
