@@ -105,10 +105,13 @@ def clean_records(world: World, bank_id: dict[int, str], ledger: Ledger,
     one of them (a `decision` exception, a review match) is a false alarm."""
     clean = {c.client_id: c for c in world.clients if c.role in CLEAN_ROLES and c.in_crm}
     unlettered = {r for case, s, r, _ in normal if case == "unlettered_earlier_receipt"}
+    booked = {ln.aux for e in ledger.entries for ln in e.lines if ln.aux}
     rows: list[tuple[str, str, str]] = []
     for c in clean.values():
         rows += [("crm", x, "party") for x in c.crm_ids]
-        rows += [("billing", c.billing_id, "party"), ("erp", c.erp_aux, "party")]
+        rows.append(("billing", c.billing_id, "party"))
+        if c.erp_aux in booked:
+            rows.append(("erp", c.erp_aux, "party"))
     for ct in world.contracts:
         if ct.client_id in clean:
             rows.append(("crm", ct.record_id, "contract"))
