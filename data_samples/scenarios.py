@@ -291,10 +291,13 @@ def inject_payment_scenarios(world: World) -> None:
                                            f"VIREMENT FACTURES {month} {world.month.year}",
                                            "REGLEMENT SOLDE COMPTE"))
                 p.structured_ref, p.e2e = None, "NOTPROVIDED"
+                p.habit, p.identifiable = _unreferenced(world)
                 _exc(world, category, p, " ".join(i.number for i in chosen))
             else:
                 p.remittance = "FACTURES " + " ".join(i.number for i in chosen)
                 p.structured_ref = None
+                if not world.dialect.classic:
+                    p.habit, p.identifiable = "exact", True
                 world.normal_cases.append(("grouped_payment_with_references", f"payment:{p.pid}",
                                            " ".join(i.number for i in chosen)))
 
@@ -321,6 +324,7 @@ def inject_payment_scenarios(world: World) -> None:
         p.payer_iban = _ids(world).iban("FR")
         p.remittance, p.structured_ref, p.e2e = rng.choice((None, "VIREMENT", "PAIEMENT")), \
             None, "NOTPROVIDED"
+        p.habit, p.identifiable = _unreferenced(world)
         _exc(world, "unresolved_party", p, f"name close to {a.client_id} and {b.client_id}; "
                                            f"truly pays {inv_a.number}")
         world.decoys.append(("bank", f"payment:{p.pid}",
@@ -363,6 +367,11 @@ def inject_payment_scenarios(world: World) -> None:
     world.payments = [p for p in world.payments if not p.dropped]
 
 
+def _unreferenced(world: World) -> tuple[str, bool]:
+    """(habit, identifiable) of a payment whose scenario removed every reference."""
+    return ("classic", True) if world.dialect.classic else ("nothing", False)
+
+
 def _exc(world: World, category: str, p: Payment, note: str) -> None:
     world.exceptions.append((category, "bank", f"payment:{p.pid}", note))
 
@@ -373,6 +382,7 @@ def _no_reference(world: World, rng: random.Random, c: Client, inv: Invoice,
     named = f"VIREMENT {c.base_name.upper()}"[:35].strip()
     p.remittance = rng.choice((None, named, "REGLEMENT"))
     p.structured_ref, p.e2e, p.channel = None, "NOTPROVIDED", "sct"
+    p.habit, p.identifiable = _unreferenced(world)
     world.payments.append(p)
     return p
 
