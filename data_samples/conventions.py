@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from data_samples.ids import (
     BASE62,
+    Ids,
     add_months,
     base62,
     business_day,
@@ -34,11 +35,13 @@ PREFIX_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _drng(world: World) -> random.Random:
-    return world._drng  # type: ignore[attr-defined,no-any-return]
+    rng: random.Random = world._drng  # type: ignore[attr-defined]
+    return rng
 
 
-def _ids(world: World):  # type: ignore[no-untyped-def]
-    return world._ids  # type: ignore[attr-defined]
+def _ids(world: World) -> Ids:
+    ids: Ids = world._ids  # type: ignore[attr-defined]
+    return ids
 
 
 def euros_fr(cents: int) -> str:
@@ -185,9 +188,10 @@ def after_invoice_scenarios(world: World) -> None:
         if inv.doc_type != "invoice":
             continue
         # self-serve invoices lost their commitment; `_self_serve` left the contract id behind
-        ct = contracts.get(inv.commitment_id or "") or contracts.get(inv.subscription_id or "")
-        if ct is not None:
-            sub = ct
+        found = contracts.get(inv.commitment_id or "") or \
+            contracts.get(inv.subscription_id or "")
+        if found is not None:
+            sub = ct = found
             inv.subscription_id = sub.subscription_id
             inv.crm_meta = ct.in_crm and rng.random() < d.subscription_crm_meta
             unit = euros_fr(sub.amount // sub.quantity)
@@ -214,7 +218,8 @@ def _opportunity_name(world: World, inv: Invoice) -> str | None:
     if cache is None:
         cache = {o.record_id: o.name.split(" - ", 1)[-1] for o in world.opportunities}
         world._opp_names = cache  # type: ignore[attr-defined]
-    return cache.get(inv.commitment_id or "")  # type: ignore[no-any-return]
+    name: str | None = cache.get(inv.commitment_id or "")
+    return name
 
 
 def _prefixes(world: World, rng: random.Random) -> None:

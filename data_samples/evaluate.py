@@ -47,7 +47,8 @@ class Truth:
                 for n in ("parties", "links", "exceptions", "decoys")]
         extra = [pl.read_csv(t / f"{n}.csv", infer_schema=False)
                  if (t / f"{n}.csv").exists() else None for n in ("payment_links", "clean")]
-        return cls(*base, *extra, month_dir=Path(month_dir))
+        return cls(parties=base[0], links=base[1], exceptions=base[2], decoys=base[3],
+                   payment_links=extra[0], clean=extra[1], month_dir=Path(month_dir))
 
 
 def _prf(pred: set[Any], true: set[Any]) -> dict[str, float | int]:
@@ -221,7 +222,7 @@ def naive_baseline(month_dir: Path, truth: Truth) -> dict[str, Any]:
     one = cand.filter(pl.len().over("l") == 1)
     pred = set(one.select("l", "r").iter_rows())
     true = true_links(truth, "payment_invoice")
-    out = {"all": _prf(pred, true)}
+    out: dict[str, Any] = {"all": _prf(pred, true)}
     if truth.payment_links is not None:
         clean = {(r["left_id"], r["right_id"]) for r in truth.payment_links.iter_rows(named=True)
                  if r["clean"] == "true"}

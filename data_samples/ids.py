@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from stdnum import luhn
@@ -109,7 +110,7 @@ class Ids:
         self._siren_seen: set[str] = set()
         self._iban_seen: set[str] = set()
 
-    def _unique(self, make: callable) -> str:  # type: ignore[valid-type]
+    def _unique(self, make: Callable[[], str]) -> str:
         while True:
             v = make()
             if v not in self._seen:

@@ -177,10 +177,11 @@ def _letter(world: World, ledger: Ledger) -> None:
         if p.date >= world.month or p.pid not in ledger.payment_line:
             continue
         pay_line = ledger.payment_line[p.pid]
-        inv_lines = [ledger.invoice_line.get(inv_id) for inv_id, _ in p.allocations]
-        if not inv_lines or any(ln is None for ln in inv_lines):
+        found = [ledger.invoice_line.get(inv_id) for inv_id, _ in p.allocations]
+        inv_lines = [ln for ln in found if ln is not None]
+        if not inv_lines or len(inv_lines) != len(found):
             continue
-        net = sum(ln.debit - ln.credit for ln in inv_lines) - pay_line.credit  # type: ignore
+        net = sum(ln.debit - ln.credit for ln in inv_lines) - pay_line.credit
         if net != 0:
             continue
         if behind and world._drng.random() < behind:  # type: ignore[attr-defined]
@@ -189,7 +190,7 @@ def _letter(world: World, ledger: Ledger) -> None:
             world.normal_cases.append(("unlettered_earlier_receipt",
                                        f"erp:{pay_line.record_id}", cited))
             continue
-        members = [(ln, line_date[id(ln)]) for ln in [pay_line, *inv_lines]]  # type: ignore
+        members = [(ln, line_date[id(ln)]) for ln in [pay_line, *inv_lines]]
         groups.append((max(d for _, d in members), p.pid, members))
     codes: dict[str, int] = defaultdict(int)
     for when, _, members in sorted(groups, key=lambda g: (g[0], g[1])):

@@ -57,7 +57,7 @@ def _paid_before_month(world: World) -> dict[str, int]:
                 for inv_id, amt in p.allocations:
                     cache[inv_id] = cache.get(inv_id, 0) + amt
         world._paid_cache = cache  # type: ignore[attr-defined]
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def _pre_payment_credits(world: World) -> dict[str, int]:
@@ -87,7 +87,7 @@ def invoice_objects(world: World) -> list[dict[str, Any]]:
         paid = due if status == "paid" else 0
         meta: dict[str, str] = {}
         if inv.commitment_ref in contracts:
-            meta["contract_number"] = inv.commitment_ref  # type: ignore[assignment]
+            meta["contract_number"] = inv.commitment_ref or ""
         elif inv.commitment_ref:
             meta["sf_opportunity_id"] = inv.commitment_ref
         if inv.po_number:
@@ -140,7 +140,7 @@ def created_at(inv: Invoice) -> int | None:
 
 
 def _lines(inv: Invoice, amount: int, kind: str) -> dict[str, Any]:
-    line = {"id": ("il_" if kind == "invoices" else "cnli_") + inv.record_id[3:27],
+    line: dict[str, Any] = {"id": ("il_" if kind == "invoices" else "cnli_") + inv.record_id[3:27],
             "object": "line_item" if kind == "invoices" else "credit_note_line_item",
             "amount": amount, "currency": "eur", "description": inv.lines_text or inv.memo}
     if inv.period_start is not None:
@@ -192,7 +192,7 @@ def _realistic_invoice(world: World, inv: Invoice, obj: dict[str, Any],
 
 def credit_note_objects(world: World) -> list[dict[str, Any]]:
     clients = {c.client_id: c for c in world.clients}
-    out = []
+    out: list[dict[str, Any]] = []
     for cn in ordered_documents(world, "credit_note"):
         created = unix_noon(cn.issue)
         amount = -cn.amount

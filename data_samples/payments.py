@@ -187,6 +187,7 @@ def _realistic_payment(world: World, rng: random.Random, c: Client, invs: list[I
                        when: date, total: int, pid: int, scenario: str) -> Payment:
     """A payment whose remittance follows the dialect's payer habits (`remittance`)."""
     allocations = [(i.record_id, i.amount) for i in invs]
+    text: str | None
     if c.payer == "sdd" and len(invs) == 1 and scenario == "normal":
         text = remittance.direct_debit_text(invs[0], world.company_name.split()[0])
         if world.dialect.sdd_text == "invoice":

@@ -22,11 +22,13 @@ from data_samples.words import MONTHS_FR, UNKNOWN_PAYERS
 
 
 def _rng(world: World) -> random.Random:
-    return world._rng  # type: ignore[attr-defined,no-any-return]
+    rng: random.Random = world._rng  # type: ignore[attr-defined]
+    return rng
 
 
 def _ids(world: World) -> Ids:
-    return world._ids  # type: ignore[attr-defined,no-any-return]
+    ids: Ids = world._ids  # type: ignore[attr-defined]
+    return ids
 
 
 def _by_role(world: World, role: str) -> list[Client]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -212,7 +212,7 @@ def test_tacit_renewals_keep_the_old_crm_terms(month: Path) -> None:
 
 def test_invoices_created_after_midnight_paris_are_the_previous_utc_day(month: Path) -> None:
     shifted = [i for i in _stripe(month, "invoices")
-               if datetime.fromtimestamp(i["created"], timezone.utc).date()
+               if datetime.fromtimestamp(i["created"], UTC).date()
                < datetime.fromtimestamp(i["created"], PARIS).date()]
     assert shifted
 
