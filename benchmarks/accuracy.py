@@ -53,8 +53,8 @@ def main() -> None:
             native = dialect != "classic" or args.native_classic
             for seed in args.seeds:
                 month = generate(Path(tmp) / f"{dialect}_{seed}", clients=args.clients,
-                                 seed=seed, period=args.period, native=True,
-                                 extra=(*extra, "--dialect", dialect), quiet=True)
+                                 seed=seed, period=args.period, native=True, extra=extra,
+                                 quiet=True, dialect=dialect)
                 cfg = month / ("run_native.yaml" if native else "run_canonical.yaml")
                 rep = evaluate(run(load_config(cfg)), Truth.read(month))
                 rows.append((dialect, seed, rep))
