@@ -29,7 +29,6 @@ from data_samples.model import (
     Opportunity,
     Volume,
     World,
-    dialect_roles,
     min_clients,
     scenario_count,
 )
@@ -51,7 +50,6 @@ def build_world(n_clients: int, seed: int, month: date, history_months: int,
                   company_siren=company_siren, company_iban=ids.iban("FR"),
                   company_name="Nexalia Software SAS", dialect=dialect)
     roles = [r for r in ROLES_PER_K for _ in range(k)] + list(SINGLE_ROLES)
-    roles += dialect_roles(dialect, k)
     roles += ["ordinary"] * (n_clients - len(roles))
     rng.shuffle(roles)
     _make_clients(world, roles, rng, ids, names)
@@ -61,6 +59,7 @@ def build_world(n_clients: int, seed: int, month: date, history_months: int,
     _make_invoices(world, rng, ids)
     world._ids = ids  # type: ignore[attr-defined]
     world._rng = rng  # type: ignore[attr-defined]
+    world._k = k  # type: ignore[attr-defined]
     # the dialect's own draws come from a second stream, so `classic` keeps its bytes
     world._drng = random.Random(f"{seed}:{dialect.name}")  # type: ignore[attr-defined]
     return world

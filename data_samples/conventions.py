@@ -23,7 +23,7 @@ from data_samples.ids import (
     pct_of,
     tax_of,
 )
-from data_samples.model import Client, Contract, Invoice, Opportunity, World
+from data_samples.model import Client, Contract, Invoice, Opportunity, World, dialect_roles
 from data_samples.words import OPP_PROJECTS
 
 PRODUCTS = ("Nexalia Pro", "Nexalia Business", "Nexalia Essentiel", "Nexalia Entreprise")
@@ -66,10 +66,27 @@ def _due(c: Client, issue: date) -> date:
 # =========================================================================== business shape
 def before_scenarios(world: World) -> None:
     """Self-serve customers, tacit renewals, prorated first invoices, carry-over."""
+    _assign_roles(world)
     _self_serve(world)
     _tacit_renewals(world)
     _prorated_first_invoices(world)
     _carry_over(world)
+
+
+def _assign_roles(world: World) -> None:
+    """Turn ordinary clients into the dialect's cases (tacit renewals need a monthly plan)."""
+    rng = _drng(world)
+    roles = dialect_roles(world.dialect, world._k)  # type: ignore[attr-defined]
+    monthly = {ct.client_id for ct in world.contracts
+               if ct.status == "Activated" and ct.frequency == "monthly"}
+    pool = [c for c in world.clients if c.role == "ordinary"]
+    rng.shuffle(pool)
+    for role in sorted(roles, key=lambda r: r != "tacit"):  # tacit first: the pickiest
+        c = next((c for c in pool if c.role == "ordinary"
+                  and (role != "tacit" or c.client_id in monthly)), None)
+        if c is None:
+            raise ValueError("too few ordinary clients for the dialect's cases: add clients")
+        c.role = role
 
 
 def _self_serve(world: World) -> None:

@@ -220,12 +220,17 @@ def scenario_count(n_clients: int, per_100: int = 1) -> int:
 
 
 def dialect_roles(dialect: Dialect, k: int) -> list[str]:
-    """Extra reserved clients a dialect needs (none in `classic`)."""
-    return (["self_serve"] * (dialect.self_serve_per_k * k) + ["tacit"] * (dialect.tacit_per_k * k)
-            + ["carry_unbilled", "carry_orphan"] * (dialect.carry_over_per_k * k))
+    """Roles a dialect gives to ordinary clients (none in `classic`): `*_per_k` times
+    max(3, k // 3) each, so a bench month keeps most of its clients ordinary."""
+    unit = max(3, k // 3)
+    return (["self_serve"] * (dialect.self_serve_per_k * unit)
+            + ["tacit"] * (dialect.tacit_per_k * unit)
+            + ["carry_unbilled", "carry_orphan"] * (dialect.carry_over_per_k * unit))
 
 
 def min_clients(k: int, dialect: Dialect = CLASSIC) -> int:
-    return (len(ROLES_PER_K) * k + len(SINGLE_ROLES) + len(dialect_roles(dialect, k))) * 4 // 3
+    """Reserved scenario clients are at most 3/4 of the world, dialect roles included."""
+    return max((len(ROLES_PER_K) * k + len(SINGLE_ROLES)) * 4 // 3,
+               len(ROLES_PER_K) * k + len(SINGLE_ROLES) + 2 * len(dialect_roles(dialect, k)))
 
 
