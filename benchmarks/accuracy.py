@@ -6,7 +6,8 @@ that is what a user has. `classic` (the engine's own conventions) runs from the 
 unless `--native-classic`. Targets are issue 7's.
 
 Usage: python benchmarks/accuracy.py [--seeds 1 2 3] [--clients 300] [--volume bench]
-                                     [--dialects classic stripe_default messy_erp] [--json]
+                                     [--dialects classic stripe_default messy_erp]
+                                     [--native-classic | --canonical] [--json]
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def main() -> None:
                     help="exception instances per category per 100 clients")
     ap.add_argument("--native-classic", action="store_true",
                     help="run classic from its native exports too (default: canonical files)")
+    ap.add_argument("--canonical", action="store_true",
+                    help="run every dialect from its canonical files (isolates the loaders)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     extra: tuple[str, ...] = ("--volume", args.volume)
@@ -50,7 +53,7 @@ def main() -> None:
     rows: list[tuple[str, int, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for dialect in args.dialects:
-            native = dialect != "classic" or args.native_classic
+            native = (dialect != "classic" or args.native_classic) and not args.canonical
             for seed in args.seeds:
                 month = generate(Path(tmp) / f"{dialect}_{seed}", clients=args.clients,
                                  seed=seed, period=args.period, native=True, extra=extra,

@@ -35,6 +35,8 @@ class Dialect:
     subscription_field: str = "classic"  # classic | basil | pre_basil
     line_items: bool = False            # `N x Product (a X EUR / mois)` lines with periods
     po_custom_field: float = 0.0        # share of PO numbers in custom_fields, not metadata
+    usage_period: bool = False          # invoice-level period = Stripe's usage period (the
+    #                                     previous one); the service period is on the lines
     # 4. Opportunity <-> Contract lookup: opportunity (ContractId) | contract_custom | contract_cpq
     opportunity_link: str = "opportunity"
     # 5. share of earlier-month receipts never lettered (label cites the invoice)
@@ -68,8 +70,8 @@ STRIPE_DEFAULT = Dialect(
             ("contract_only", 3), ("po_only", 2), ("period_only", 4), ("nothing", 3),
             ("e2e_only", 6), ("rf", 8), ("ocr_typo", 4), ("lower_case", 4)),
     sdd_text="period", subscription_crm_meta=0.65, services_crm_meta=0.0,
-    subscription_field="basil", line_items=True, po_custom_field=0.3,
-    opportunity_link="opportunity", unlettered_receipts=0.05, hosted_rebates=True,
+    subscription_field="basil", line_items=True, po_custom_field=0.3, usage_period=True,
+    opportunity_link="contract_custom", unlettered_receipts=0.05, hosted_rebates=True,
     self_serve_per_k=2, prorated_first=0.06, tacit_per_k=1, utc_midnight=0.1,
     carry_over_per_k=1,
 )
@@ -83,7 +85,7 @@ MESSY_ERP = Dialect(
             ("contract_only", 6), ("po_only", 5), ("period_only", 8), ("nothing", 7),
             ("e2e_only", 4), ("rf", 2), ("ocr_typo", 7), ("lower_case", 3)),
     sdd_text="period", subscription_crm_meta=0.55, services_crm_meta=0.0,
-    subscription_field="pre_basil", line_items=True, po_custom_field=0.6,
+    subscription_field="pre_basil", line_items=True, po_custom_field=0.6, usage_period=True,
     opportunity_link="contract_cpq", unlettered_receipts=0.2, hosted_rebates=True,
     self_serve_per_k=3, prorated_first=0.1, tacit_per_k=2, utc_midnight=0.2,
     carry_over_per_k=2,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from data_samples.model import Invoice, World
+from data_samples.model import Invoice, World, add_months
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -139,6 +139,20 @@ def created_at(inv: Invoice) -> int | None:
                         tzinfo=PARIS).timestamp())
 
 
+def invoice_period(world: World, inv: Invoice) -> tuple[date | None, date | None]:
+    """The invoice-level (period_start, period_end) dates as the export shows them. Stripe
+    bills in advance: with `usage_period`, a subscription invoice's own period is the usage
+    period that just ended (a point, the issue date, for its first invoice); the service
+    period is on the line."""
+    if not (world.dialect.usage_period and inv.subscription_id and inv.doc_type == "invoice"):
+        return inv.period_start or inv.issue, inv.period_end or inv.issue
+    if inv.prorated:
+        return inv.issue, inv.issue
+    start = inv.period_start or inv.issue
+    months = max(1, round(((inv.period_end or start) - start).days / 30.44))
+    return add_months(start, -months), start
+
+
 def _lines(inv: Invoice, amount: int, kind: str) -> dict[str, Any]:
     line: dict[str, Any] = {"id": ("il_" if kind == "invoices" else "cnli_") + inv.record_id[3:27],
             "object": "line_item" if kind == "invoices" else "credit_note_line_item",
@@ -173,6 +187,10 @@ def _realistic_invoice(world: World, inv: Invoice, obj: dict[str, Any],
         "subscription_create" if inv.prorated else "subscription_cycle"
     if d.line_items:
         obj["lines"] = _lines(inv, inv.subtotal, "invoices")
+    if d.usage_period and sub is not None:
+        start, end = invoice_period(world, inv)
+        obj["period_start"] = created if inv.prorated else unix_noon(start)
+        obj["period_end"] = created if inv.prorated else unix_noon(end)
     if d.subscription_field == "basil":
         obj["parent"] = None if sub is None else {
             "type": "subscription_details", "quote_details": None,

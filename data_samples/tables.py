@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from data_samples import native_writers
+from data_samples import native_stripe, native_writers
 from data_samples.ledger import BankEntry, Ledger, fec_name
 from data_samples.model import World
 from reconkit.schemas import COLUMNS
@@ -83,6 +83,8 @@ def canonical_invoices(world: World) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for kind, fname in (("invoice", FILES["invoices"]), ("credit_note", FILES["credit_notes"])):
         for n, inv in enumerate(native_writers.ordered_documents(world, kind), start=1):
+            period = (inv.period_start, inv.period_end) if world.dialect.classic \
+                else native_stripe.invoice_period(world, inv)
             rows.append({"system": "billing", "record_id": inv.record_id,
                          "source_file": fname, "source_row": n, "doc_type": kind,
                          "number": inv.number, "party_record_id":
@@ -93,7 +95,8 @@ def canonical_invoices(world: World) -> pl.DataFrame:
                          "credited_invoice_id": inv.credited,
                          "commitment_ref": inv.commitment_ref if inv.crm_meta else None,
                          "po_number": None if inv.po_custom else inv.po_number,
-                         "period_start": inv.period_start, "period_end": inv.period_end,
+                         "period_start": period[0] if kind == "invoice" else None,
+                         "period_end": period[1] if kind == "invoice" else None,
                          "status": native_writers.invoice_status(world, inv)})
     return _frame("invoices", rows)
 

@@ -30,13 +30,6 @@ def month(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     return out
 
 
-@pytest.fixture(scope="module")
-def messy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("messy")
-    generate.generate(out, 300, 5, MONTH, dialect=DIALECTS["messy_erp"])
-    return out
-
-
 def _stripe(root: Path, name: str) -> list[dict[str, Any]]:
     return json.loads((root / "native" / "stripe" / f"{name}.json").read_text())["data"]
 
@@ -136,11 +129,14 @@ def test_subscription_id_where_the_api_version_puts_it(month: Path) -> None:
     assert len(set(subs)) < len(subs)  # every invoice of a subscription shares its id
 
 
-def test_opportunity_lookup_on_the_contract_side(month: Path, messy: Path) -> None:
-    contracts = _sf(messy, "Contract")
-    assert contracts and all("SBQQ__OPPORTUNITY__C" in r for r in contracts)
-    assert any(r["SBQQ__OPPORTUNITY__C"].startswith("006") for r in contracts)
-    assert not any(r["CONTRACTID"] for r in _sf(messy, "Opportunity"))
+def test_opportunity_lookup_on_the_contract_side(month: Path) -> None:
+    contracts = _sf(month, "Contract")
+    field = "SBQQ__OPPORTUNITY__C" if "messy" in month.name else "OPPORTUNITY__C"
+    assert contracts and all(field in r for r in contracts)
+    opps = {r["ID"] for r in _sf(month, "Opportunity")}
+    linked = [r[field] for r in contracts if r[field]]
+    assert linked and set(linked) <= opps
+    assert not any(r["CONTRACTID"] for r in _sf(month, "Opportunity"))
 
 
 def test_unlettered_earlier_receipts_cite_the_invoice(month: Path) -> None:
@@ -190,9 +186,19 @@ def test_prorated_first_invoices(month: Path) -> None:
     invoices = [i for i in _stripe(month, "invoices") if i["id"] in ids]
     assert invoices
     for inv in invoices:
-        days = (inv["period_end"] - inv["period_start"]) // 86400
-        assert days <= 28 and inv["lines"]["data"][0]["description"].startswith("Temps restant")
+        line = inv["lines"]["data"][0]
+        days = (line["period"]["end"] - line["period"]["start"]) // 86400
+        assert days <= 28 and line["description"].startswith("Temps restant")
         assert inv["billing_reason"] == "subscription_create"
+        assert inv["period_start"] == inv["period_end"] == inv["created"]
+
+
+def test_invoice_period_is_stripe_usage_period(month: Path) -> None:
+    cycles = [i for i in _stripe(month, "invoices") if i["billing_reason"] == "subscription_cycle"]
+    assert cycles
+    for inv in cycles:
+        service = inv["lines"]["data"][0]["period"]
+        assert inv["period_end"] == service["start"] and inv["period_start"] < inv["period_end"]
 
 
 def test_tacit_renewals_keep_the_old_crm_terms(month: Path) -> None:
