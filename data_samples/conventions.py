@@ -201,6 +201,9 @@ def after_invoice_scenarios(world: World) -> None:
         ct.product = rng.choice(PRODUCTS)
         ct.quantity = rng.choice([q for q in QUANTITIES if ct.amount % q == 0
                                   and ct.amount // q >= 1000] or [1])
+    # some clients' purchasing departments issue a yearly PO (SAP style) for the subscription
+    yearly_po = {c.client_id: f"45{rng.randrange(10**7, 10**8)}" for c in world.clients
+                 if rng.random() < d.subscription_po}
     for inv in world.invoices:
         if inv.doc_type != "invoice":
             continue
@@ -210,6 +213,7 @@ def after_invoice_scenarios(world: World) -> None:
         if found is not None:
             sub = ct = found
             inv.subscription_id = sub.subscription_id
+            inv.po_number = inv.po_number or yearly_po.get(inv.client_id)
             inv.crm_meta = ct.in_crm and rng.random() < d.subscription_crm_meta
             unit = euros_fr(sub.amount // sub.quantity)
             inv.lines_text = (f"{sub.quantity} × {sub.product} (à {unit} € / "

@@ -35,6 +35,7 @@ class Dialect:
     subscription_field: str = "classic"  # classic | basil | pre_basil
     line_items: bool = False            # `N x Product (a X EUR / mois)` lines with periods
     po_custom_field: float = 0.0        # share of PO numbers in custom_fields, not metadata
+    subscription_po: float = 0.0        # share of clients with a yearly PO on subscriptions
     usage_period: bool = False          # invoice-level period = Stripe's usage period (the
     #                                     previous one); the service period is on the lines
     # 4. Opportunity <-> Contract lookup: opportunity (ContractId) | contract_custom | contract_cpq
@@ -71,6 +72,7 @@ STRIPE_DEFAULT = Dialect(
             ("e2e_only", 6), ("rf", 8), ("ocr_typo", 4), ("lower_case", 4)),
     sdd_text="period", subscription_crm_meta=0.65, services_crm_meta=0.0,
     subscription_field="basil", line_items=True, po_custom_field=0.3, usage_period=True,
+    subscription_po=0.15,
     opportunity_link="contract_custom", unlettered_receipts=0.05, hosted_rebates=True,
     self_serve_per_k=2, prorated_first=0.06, tacit_per_k=1, utc_midnight=0.1,
     carry_over_per_k=1,
@@ -86,6 +88,7 @@ MESSY_ERP = Dialect(
             ("e2e_only", 4), ("rf", 2), ("ocr_typo", 7), ("lower_case", 3)),
     sdd_text="period", subscription_crm_meta=0.55, services_crm_meta=0.0,
     subscription_field="pre_basil", line_items=True, po_custom_field=0.6, usage_period=True,
+    subscription_po=0.3,
     opportunity_link="contract_cpq", unlettered_receipts=0.2, hosted_rebates=True,
     self_serve_per_k=3, prorated_first=0.1, tacit_per_k=2, utc_midnight=0.2,
     carry_over_per_k=2,

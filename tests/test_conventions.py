@@ -113,6 +113,9 @@ def test_crm_metadata_on_part_of_subscription_invoices_only(month: Path) -> None
     manual = [i for i in invoices if i["billing_reason"] == "manual"]
     assert manual and not any("sf_opportunity_id" in i["metadata"] for i in manual)
     assert any(i.get("custom_fields") for i in invoices)
+    pos = [i["metadata"].get("po_number") or (i.get("custom_fields") or [{}])[0].get("value")
+           for i in subs]
+    assert any(p and re.fullmatch(r"45\d{8}", p) for p in pos)  # yearly PO on subscriptions
     line = re.compile(r"\d+ × Nexalia \w+ \(à [\d\u202f]+,\d\d € / (mois|trimestre|an)\)")
     assert any(line.fullmatch(i["lines"]["data"][0]["description"]) for i in subs)
 
