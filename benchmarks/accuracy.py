@@ -160,6 +160,10 @@ def _print_table(rows: list[tuple[str, int, dict[str, Any]]]) -> None:
               f"{_fmt(f['false_alarms']):>8}{_fmt(f['false_alarms_no_info']):>8}"
               f"{_fmt(f['party_f1']):>8}{_fmt(f['base_p']):>8}{_fmt(f['base_r']):>8}"
               f"{_fmt(f['base_clean_r']):>8}")
+    for dialect in dict.fromkeys(d for d, _, _ in rows):
+        reps = [r for d, _, r in rows if d == dialect]
+        if len(reps) > 1:
+            _print_pooled(dialect, reps)
     met = [all((
         (f := figures(rep))["pi_auto_p"] >= t["auto_precision"],
         (f["clean_auto_r"] or 0) >= t["clean_auto_recall"],
@@ -168,6 +172,45 @@ def _print_table(rows: list[tuple[str, int, dict[str, Any]]]) -> None:
         (f["false_alarms"] if f["false_alarms"] is not None else 1) <= t["false_alarm_rate"],
     )) for _, _, rep in rows]
     print(f"months meeting every target: {sum(met)}/{len(met)}")
+
+
+def _pool(reps: list[dict[str, Any]], kind: str, level: str) -> tuple[float, float]:
+    tp = sum(r["links"][kind][level]["true_positives"] for r in reps if kind in r["links"])
+    pred = sum(r["links"][kind][level]["predicted"] for r in reps if kind in r["links"])
+    true = sum(r["links"][kind][level]["true"] for r in reps if kind in r["links"])
+    return (tp / pred if pred else 1.0, tp / true if true else 1.0)
+
+
+def _print_pooled(dialect: str, reps: list[dict[str, Any]]) -> None:
+    """One row pooling every seed of a dialect (sums of counts, not means of rates)."""
+    p, r = _pool(reps, "payment_invoice", "auto")
+    _, rr = _pool(reps, "payment_invoice", "auto_or_review")
+    _, ic = _pool(reps, "invoice_commitment", "auto")
+    tp = sum(v["auto"]["true_positives"] for x in reps for v in x["links"].values())
+    pred = sum(v["auto"]["predicted"] for x in reps for v in x["links"].values())
+    cl = [x["clean_payment_links"] for x in reps if "clean_payment_links" in x]
+    clean = sum(c["auto"] for c in cl) / max(sum(c["true"] for c in cl), 1) if cl else None
+    cats: dict[str, list[int]] = {}
+    for x in reps:
+        for c, v in x["exceptions"].items():
+            cats.setdefault(c, [0, 0])
+            cats[c][0] += v["detected"]
+            cats[c][1] += v["true"]
+    worst = min(((d / t, c) for c, (d, t) in cats.items()), default=(1.0, "-"))
+    worst = worst if worst[0] < 1.0 else (1.0, "-")
+    fa = [x["false_alarms"] for x in reps if "false_alarms" in x]
+    rate = sum(f["flagged"] for f in fa) / max(sum(f["clean"] for f in fa), 1) if fa else None
+    info = (sum(f["rate_without_catalog_info"] * f["clean"] for f in fa)
+            / max(sum(f["clean"] for f in fa), 1)) if fa else None
+    f1 = sum(x["parties"]["reconkit"]["f1"] for x in reps) / len(reps)
+    bt = [x["baseline"]["all"] for x in reps if "baseline" in x]
+    btp = sum(b["true_positives"] for b in bt)
+    bp = btp / max(sum(b["predicted"] for b in bt), 1) if bt else None
+    br = btp / max(sum(b["true"] for b in bt), 1) if bt else None
+    print(f"{dialect:<15}{'all':>5}{_fmt(p):>8}{_fmt(tp / pred if pred else 1.0):>8}"
+          f"{_fmt(r):>8}{_fmt(clean):>8}{_fmt(rr):>8}{_fmt(ic):>8}{_fmt(worst[0]):>8}  "
+          f"{worst[1]:<28}{_fmt(rate):>8}{_fmt(info):>8}{_fmt(f1):>8}{_fmt(bp):>8}"
+          f"{_fmt(br):>8}{'':>8}")
 
 
 if __name__ == "__main__":
