@@ -156,7 +156,8 @@ def invoice_period(world: World, inv: Invoice) -> tuple[date | None, date | None
 def _lines(inv: Invoice, amount: int, kind: str) -> dict[str, Any]:
     line: dict[str, Any] = {"id": ("il_" if kind == "invoices" else "cnli_") + inv.record_id[3:27],
             "object": "line_item" if kind == "invoices" else "credit_note_line_item",
-            "amount": amount, "currency": "eur", "description": inv.lines_text or inv.memo}
+            "amount": amount, "currency": "eur", "description": inv.lines_text or inv.memo
+            or ("Avoir sur facture" if kind == "credit_notes" else "Prestation")}
     if inv.period_start is not None:
         line["period"] = {"start": unix_noon(inv.period_start),
                           "end": unix_noon(inv.period_end)}
