@@ -252,3 +252,20 @@ def test_remittance_habits_reach_the_statement(month: Path) -> None:
     unreferenced = pay.filter(pl.col("habit").is_in(["nothing", "period_only"]))
     assert (unreferenced["clean"] == "false").all()
     assert (pay["clean"] == "true").sum() > pay.height // 2
+
+
+def test_canonical_files_equal_what_the_loaders_read(month: Path) -> None:
+    loaders = pytest.importorskip("reconkit.loaders")
+    from reconkit.schemas import conform
+
+    for kind, sub, table in (("stripe", "stripe", "invoices"), ("stripe", "stripe", "parties"),
+                             ("salesforce", "salesforce", "commitments"),
+                             ("camt053", "bank", "payments")):
+        path = month / "native" / sub
+        if kind == "camt053":
+            path = next(path.glob("*.xml"))
+        got = loaders.get_loader(kind)(path).tables[table]
+        got = conform(table, got).sort("record_id")
+        exp = pl.read_csv(month / "canonical" / f"{table}.csv", schema=got.schema)
+        exp = exp.filter(pl.col("system") == got["system"][0]).sort("record_id")
+        assert got.equals(exp), (kind, table)
