@@ -9,22 +9,28 @@ derived from the same row builders, so both views always agree.
 from __future__ import annotations
 
 import csv
-import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from data_samples.model import Invoice, World, month_end
+from data_samples.model import World, month_end
+from data_samples.native_stripe import (  # noqa: F401  (re-exported)
+    _write_list,
+    credit_note_objects,
+    customer_objects,
+    invoice_objects,
+    invoice_status,
+    ordered_documents,
+    unix_noon,
+)
 from reconkit.money import format_cents
 
 if TYPE_CHECKING:
-    from data_samples.generate import BankEntry
+    from data_samples.ledger import BankEntry
 
-PARIS = ZoneInfo("Europe/Paris")
 BANK_CODES = {"sct": "PMNT/RCDT/ESCT", "sdd": "PMNT/IDDT/ESDD", "fee": "ACMT/MDOP/CHRG"}
 FREQ_SF = {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annual"}
 
@@ -43,6 +49,8 @@ def account_rows(world: World) -> list[dict[str, str]]:
     clients = {c.client_id: c for c in world.clients}
     rows = []
     for n, c in enumerate(world.clients):
+        if not c.in_crm:
+            continue  # self-serve customer: billing and ERP only
         parent = clients[c.parent_client].crm_ids[0] if c.parent_client else ""
         for k, (rid, name) in enumerate(zip(c.crm_ids, c.crm_names, strict=True)):
             rows.append({
@@ -56,8 +64,17 @@ def account_rows(world: World) -> list[dict[str, str]]:
     return sorted(rows, key=lambda r: r["ID"])
 
 
+LINK_FIELDS = {"contract_custom": "OPPORTUNITY__C", "contract_cpq": "SBQQ__OPPORTUNITY__C"}
+
+
+def contract_link_field(world: World) -> str | None:
+    """The Contract custom field holding the Opportunity lookup, when the dialect puts it
+    there instead of `Opportunity.ContractId`."""
+    return LINK_FIELDS.get(world.dialect.opportunity_link)
+
+
 def contract_rows(world: World) -> list[dict[str, str]]:
-    return [{
+    rows = [{
         "ID": ct.record_id, "ACCOUNTID": ct.account_id, "CONTRACTNUMBER": ct.number,
         "NAME": ct.name, "STATUS": ct.status, "STARTDATE": ct.start.isoformat(),
         "ENDDATE": ct.end.isoformat(), "CONTRACTTERM": str(ct.term),
@@ -65,7 +82,13 @@ def contract_rows(world: World) -> list[dict[str, str]]:
         "BILLINGFREQUENCY__C": FREQ_SF[ct.frequency], "AMOUNT__C": sf_number(ct.amount),
         "LISTAMOUNT__C": sf_number(ct.list_amount), "DISCOUNT__C": sf_number(ct.discount_bp),
         "CURRENCYISOCODE": "EUR",
-    } for ct in sorted(world.contracts, key=lambda c: c.record_id)]
+    } for ct in sorted(world.contracts, key=lambda c: c.record_id) if ct.in_crm]
+    field = contract_link_field(world)
+    if field:
+        origin = {op.contract_id: op.record_id for op in world.opportunities if op.contract_id}
+        for r in rows:
+            r[field] = origin.get(r["ID"], "")
+    return rows
 
 
 def opportunity_rows(world: World) -> list[dict[str, str]]:
@@ -73,7 +96,8 @@ def opportunity_rows(world: World) -> list[dict[str, str]]:
         "ID": op.record_id, "ACCOUNTID": op.account_id, "NAME": op.name,
         "STAGENAME": op.stage, "ISWON": "true" if op.is_won else "false",
         "AMOUNT": sf_number(op.amount), "CLOSEDATE": op.close_date.isoformat(),
-        "CURRENCYISOCODE": "EUR", "CONTRACTID": op.contract_id or "",
+        "CURRENCYISOCODE": "EUR",
+        "CONTRACTID": "" if contract_link_field(world) else op.contract_id or "",
         "DISCOUNT__C": sf_number(op.discount_bp), "LIST_AMOUNT__C": sf_number(op.list_amount),
     } for op in sorted(world.opportunities, key=lambda o: o.record_id)]
 
@@ -84,146 +108,6 @@ def _write_sf(path: Path, rows: list[dict[str, str]], header: list[str]) -> None
         w.writerow(header)
         w.writerows([r[h] for h in header] for r in rows)
 
-
-# =========================================================================== Stripe
-def unix_noon(d: date | None) -> int | None:
-    """Unix seconds at noon, Europe/Paris, of a business date (safe from day shifts)."""
-    if d is None:
-        return None
-    return int(datetime(d.year, d.month, d.day, 12, tzinfo=PARIS).timestamp())
-
-
-def customer_objects(world: World) -> list[dict[str, Any]]:
-    out = []
-    for c in sorted(world.clients, key=lambda c: c.billing_id):
-        meta: dict[str, str] = {}
-        if c.billing_meta:
-            meta = {"crm_account_id": c.crm_ids[0], "erp_account": c.erp_aux}
-        if c.siren:
-            meta["siren"] = c.siren
-        out.append({"id": c.billing_id, "object": "customer", "name": c.billing_name,
-                    "email": f"comptabilite@{c.email_domain}", "currency": "eur",
-                    "address": {"country": c.country}, "preferred_locales": ["fr-FR"],
-                    "created": unix_noon(world.first_month - timedelta(days=400)),
-                    "invoice_prefix": None, "metadata": meta})
-    return out
-
-
-def ordered_documents(world: World, doc_type: str) -> list[Invoice]:
-    """Documents of one type, newest first as Stripe lists them."""
-    docs = [i for i in world.invoices if i.doc_type == doc_type]
-    return sorted(docs, key=lambda i: (i.issue, i.number), reverse=True)
-
-
-def _paid_before_month(world: World) -> dict[str, int]:
-    cache = getattr(world, "_paid_cache", None)
-    if cache is None:
-        cache = {}
-        for p in world.payments:
-            if p.date < world.month:
-                for inv_id, amt in p.allocations:
-                    cache[inv_id] = cache.get(inv_id, 0) + amt
-        world._paid_cache = cache  # type: ignore[attr-defined]
-    return cache  # type: ignore[no-any-return]
-
-
-def _pre_payment_credits(world: World) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for cn in world.invoices:
-        if cn.credited and cn.cn_type == "pre_payment":
-            out[cn.credited] = out.get(cn.credited, 0) - cn.amount
-    return out
-
-
-def invoice_status(world: World, inv: Invoice) -> str:
-    """`paid` when settled (and marked out of band) before the month, else `open`."""
-    if inv.doc_type == "credit_note":
-        return "issued"
-    return "paid" if _paid_before_month(world).get(inv.record_id, 0) >= inv.amount else "open"
-
-
-def invoice_objects(world: World) -> list[dict[str, Any]]:
-    clients = {c.client_id: c for c in world.clients}
-    contracts = {ct.number for ct in world.contracts}
-    credits = _pre_payment_credits(world)
-    out = []
-    for inv in ordered_documents(world, "invoice"):
-        status = invoice_status(world, inv)
-        discount = inv.subtotal - inv.net
-        due = inv.amount - credits.get(inv.record_id, 0)
-        paid = due if status == "paid" else 0
-        meta: dict[str, str] = {}
-        if inv.commitment_ref in contracts:
-            meta["contract_number"] = inv.commitment_ref  # type: ignore[assignment]
-        elif inv.commitment_ref:
-            meta["sf_opportunity_id"] = inv.commitment_ref
-        if inv.po_number:
-            meta["po_number"] = inv.po_number
-        created = unix_noon(inv.issue)
-        subscription = None
-        if inv.commitment_ref in contracts:
-            subscription = {"type": "subscription_details", "subscription_details": {
-                "subscription": "sub_" + inv.record_id[3:27], "metadata": {}}}
-        out.append({
-            "id": inv.record_id, "object": "invoice", "number": inv.number,
-            "customer": clients[inv.client_id].billing_id, "customer_name": inv.party_name,
-            "currency": "eur", "status": status, "collection_method": "send_invoice",
-            "billing_reason": "subscription_cycle" if subscription else "manual",
-            "created": created, "effective_at": created, "due_date": unix_noon(inv.due),
-            "period_start": unix_noon(inv.period_start or inv.issue),
-            "period_end": unix_noon(inv.period_end or inv.issue),
-            "subtotal": inv.subtotal, "subtotal_excluding_tax": inv.subtotal,
-            "total_discount_amounts": [{"amount": discount, "discount": "di_" +
-                                        inv.record_id[3:27]}] if discount else [],
-            "discounts": ["di_" + inv.record_id[3:27]] if discount else [],
-            "total_excluding_tax": inv.net,
-            "total_taxes": [{"amount": inv.tax, "tax_behavior": "exclusive",
-                             "taxable_amount": inv.net, "taxability_reason": "standard_rated",
-                             "type": "tax_rate_details",
-                             "tax_rate_details": {"tax_rate": "txr_FR20standard"}}],
-            "total": inv.amount, "amount_due": due, "amount_paid": paid,
-            "amount_remaining": due - paid, "amount_overpaid": 0,
-            "pre_payment_credit_notes_amount": credits.get(inv.record_id, 0),
-            "post_payment_credit_notes_amount": 0,
-            "parent": subscription,
-            "status_transitions": {"finalized_at": created, "paid_at": None,
-                                   "voided_at": None, "marked_uncollectible_at": None},
-            "lines": {"object": "list", "data": [], "has_more": False,
-                      "url": f"/v1/invoices/{inv.record_id}/lines"},
-            "metadata": meta,
-        })
-    return out
-
-
-def credit_note_objects(world: World) -> list[dict[str, Any]]:
-    clients = {c.client_id: c for c in world.clients}
-    out = []
-    for cn in ordered_documents(world, "credit_note"):
-        created = unix_noon(cn.issue)
-        amount = -cn.amount
-        out.append({
-            "id": cn.record_id, "object": "credit_note", "number": cn.number,
-            "invoice": cn.credited, "customer": clients[cn.client_id].billing_id,
-            "currency": "eur", "amount": amount, "subtotal": -cn.net, "total": amount,
-            "total_excluding_tax": -cn.net, "discount_amount": 0,
-            "total_taxes": [{"amount": -cn.tax, "tax_behavior": "exclusive",
-                             "taxable_amount": -cn.net, "taxability_reason": "standard_rated",
-                             "type": "tax_rate_details",
-                             "tax_rate_details": {"tax_rate": "txr_FR20standard"}}],
-            "reason": cn.reason, "type": cn.cn_type, "status": "issued",
-            "pre_payment_amount": amount if cn.cn_type == "pre_payment" else 0,
-            "post_payment_amount": amount if cn.cn_type == "post_payment" else 0,
-            "out_of_band_amount": 0, "refunds": [], "memo": cn.memo,
-            "created": created, "effective_at": created, "voided_at": None, "metadata": {},
-        })
-    return out
-
-
-def _write_list(path: Path, url: str, data: list[dict[str, Any]]) -> None:
-    body = {"object": "list", "url": url, "has_more": False, "data": data}
-    with path.open("w", encoding="utf-8", newline="\n") as fh:  # streamed: no whole-file str
-        json.dump(body, fh, ensure_ascii=False, indent=1)
-        fh.write("\n")
 
 
 # =========================================================================== camt.053
@@ -353,7 +237,8 @@ def write_all(world: World, month_entries: list[BankEntry], fec: pl.DataFrame, r
     _write_sf(root / "salesforce" / "Contract.csv", contract_rows(world),
               ["ID", "ACCOUNTID", "CONTRACTNUMBER", "NAME", "STATUS", "STARTDATE", "ENDDATE",
                "CONTRACTTERM", "AUTORENEW__C", "BILLINGFREQUENCY__C", "AMOUNT__C",
-               "LISTAMOUNT__C", "DISCOUNT__C", "CURRENCYISOCODE"])
+               "LISTAMOUNT__C", "DISCOUNT__C", "CURRENCYISOCODE",
+               *filter(None, [contract_link_field(world)])])
     _write_list(root / "stripe" / "customers.json", "/v1/customers", customer_objects(world))
     _write_list(root / "stripe" / "invoices.json", "/v1/invoices", invoice_objects(world))
     _write_list(root / "stripe" / "credit_notes.json", "/v1/credit_notes",

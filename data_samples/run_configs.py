@@ -50,16 +50,17 @@ def write_run_configs(month_dir: Path, period: str, name: str = "sample month") 
 
 
 def generate(out: Path, *, clients: int, seed: int, period: str, native: bool = True,
-             extra: tuple[str, ...] = (), quiet: bool = False) -> Path:
+             extra: tuple[str, ...] = (), quiet: bool = False, dialect: str = "classic") -> Path:
     """Run the sample generator into `out` (extra CLI options in `extra`) and write its run
     configs."""
     args = [sys.executable, "-m", "data_samples.generate", "--out", str(out), "--clients",
-            str(clients), "--seed", str(seed), "--month", period, *extra]
+            str(clients), "--seed", str(seed), "--month", period, "--dialect", dialect, *extra]
     if not native:
         args.append("--no-native")
     subprocess.run(args, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL if quiet else None)
-    write_run_configs(out, period)
+    write_run_configs(out, period,
+                      name="sample month" if dialect == "classic" else f"{dialect} month")
     return out
 
 

@@ -15,30 +15,20 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 
-from data_samples.model import (
-    MONTHS_FR,
-    UNKNOWN_PAYERS,
-    Client,
-    Ids,
-    Invoice,
-    Payment,
-    World,
-    add_months,
-    business_day,
-    draw_amount,
-    make_payment,
-    payer_name_variant,
-    pct_of,
-    tax_of,
-)
+from data_samples.ids import Ids, add_months, business_day, draw_amount, pct_of, tax_of
+from data_samples.model import Client, Invoice, Payment, World
+from data_samples.payments import make_payment, payer_name_variant
+from data_samples.words import MONTHS_FR, UNKNOWN_PAYERS
 
 
 def _rng(world: World) -> random.Random:
-    return world._rng  # type: ignore[attr-defined,no-any-return]
+    rng: random.Random = world._rng  # type: ignore[attr-defined]
+    return rng
 
 
 def _ids(world: World) -> Ids:
-    return world._ids  # type: ignore[attr-defined,no-any-return]
+    ids: Ids = world._ids  # type: ignore[attr-defined]
+    return ids
 
 
 def _by_role(world: World, role: str) -> list[Client]:
@@ -165,6 +155,8 @@ def inject_invoice_scenarios(world: World) -> None:
                      subtotal=net, cn_type="post_payment", reason=None,
                      memo="Remise de fin d'annee", party_name=c.billing_name)
         world.invoices.append(cn)
+        if world.dialect.hosted_rebates:
+            _host_rebate(world, cn, invs[c.client_id])
         world.exceptions.append(("year_end_rebate", "billing", cn.record_id,
                                  ("rebate of about 2 % of the year's invoices, no invoice "
                                  "credited")))
@@ -183,6 +175,18 @@ def inject_invoice_scenarios(world: World) -> None:
             world.decoys.append(("crm", x.crm_ids[0],
                                  (f"near-identical name to '{y.crm_names[0]}': distinct "
                                  f"clients, never merge")))
+
+
+def _host_rebate(world: World, cn: Invoice, invoices: list[Invoice]) -> None:
+    """Stripe needs an invoice on every credit note: the rebate sits on an earlier invoice it
+    does not credit; its lines name the months it covers."""
+    host = next((i for i in invoices if i.issue < add_months(world.month, -1)), invoices[0])
+    cn.credited, cn.rebate = host.record_id, True
+    if -cn.net > host.net:
+        _set_net(cn, -host.net)
+    months = f"janvier a {MONTHS_FR[world.month.month - 1].lower()} {world.month.year}"
+    cn.memo = rng_memo = f"Remise de fin d'annee {world.month.year} (RFA)"
+    cn.lines_text = f"{rng_memo} - chiffre d'affaires {months}"
 
 
 def _typing_error(rng: random.Random, amount: int) -> int:
@@ -289,10 +293,13 @@ def inject_payment_scenarios(world: World) -> None:
                                            f"VIREMENT FACTURES {month} {world.month.year}",
                                            "REGLEMENT SOLDE COMPTE"))
                 p.structured_ref, p.e2e = None, "NOTPROVIDED"
+                p.habit, p.identifiable = _unreferenced(world)
                 _exc(world, category, p, " ".join(i.number for i in chosen))
             else:
                 p.remittance = "FACTURES " + " ".join(i.number for i in chosen)
                 p.structured_ref = None
+                if not world.dialect.classic:
+                    p.habit, p.identifiable = "exact", True
                 world.normal_cases.append(("grouped_payment_with_references", f"payment:{p.pid}",
                                            " ".join(i.number for i in chosen)))
 
@@ -319,6 +326,7 @@ def inject_payment_scenarios(world: World) -> None:
         p.payer_iban = _ids(world).iban("FR")
         p.remittance, p.structured_ref, p.e2e = rng.choice((None, "VIREMENT", "PAIEMENT")), \
             None, "NOTPROVIDED"
+        p.habit, p.identifiable = _unreferenced(world)
         _exc(world, "unresolved_party", p, f"name close to {a.client_id} and {b.client_id}; "
                                            f"truly pays {inv_a.number}")
         world.decoys.append(("bank", f"payment:{p.pid}",
@@ -361,6 +369,11 @@ def inject_payment_scenarios(world: World) -> None:
     world.payments = [p for p in world.payments if not p.dropped]
 
 
+def _unreferenced(world: World) -> tuple[str, bool]:
+    """(habit, identifiable) of a payment whose scenario removed every reference."""
+    return ("classic", True) if world.dialect.classic else ("nothing", False)
+
+
 def _exc(world: World, category: str, p: Payment, note: str) -> None:
     world.exceptions.append((category, "bank", f"payment:{p.pid}", note))
 
@@ -371,6 +384,7 @@ def _no_reference(world: World, rng: random.Random, c: Client, inv: Invoice,
     named = f"VIREMENT {c.base_name.upper()}"[:35].strip()
     p.remittance = rng.choice((None, named, "REGLEMENT"))
     p.structured_ref, p.e2e, p.channel = None, "NOTPROVIDED", "sct"
+    p.habit, p.identifiable = _unreferenced(world)
     world.payments.append(p)
     return p
 

@@ -15,6 +15,7 @@ from stdnum import iban, iso11649
 from stdnum.fr import siren
 
 from data_samples import generate
+from data_samples.dialects import DIALECTS
 from data_samples.model import VOLUMES, rf_reference, tax_of
 from reconkit.ids import is_sf_id
 from reconkit.schemas import COLUMNS
@@ -28,6 +29,7 @@ CATEGORIES = (
     "bank_charge",
 )
 NS = {"c": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,54 @@ def test_same_arguments_give_identical_bytes(sample: Path, tmp_path: Path) -> No
     generate.generate(tmp_path, 300, 7, date(2026, 10, 1))
     first, second = _files(sample), _files(tmp_path)
     assert sorted(first) == sorted(second)
-    assert len(first) == 19
+    assert len(first) == 21
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_classic_is_the_default_and_reproduces_the_committed_sample(sample: Path) -> None:
+    committed = _files(ROOT / "data_samples" / "sample")
+    fresh = _files(sample)
+    assert set(fresh) - set(committed) == {"truth/clean.csv", "truth/payment_links.csv"}
+    shared = [k for k in committed if not k.endswith(".yaml")]
+    assert len(shared) == 19
+    assert [k for k in shared if committed[k] != fresh[k]] == []
+
+
+@pytest.mark.parametrize("dialect", ["stripe_default", "messy_erp"])
+def test_each_dialect_is_byte_deterministic(dialect: str, tmp_path: Path) -> None:
+    for run in ("a", "b"):
+        generate.generate(tmp_path / run, 150, 11, date(2026, 10, 1),
+                          dialect=DIALECTS[dialect])
+    first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert len(first) == 21 and first == second
+    summary = json.loads(first["truth/summary.json"])
+    assert summary["arguments"]["dialect"] == dialect
+    classic = tmp_path / "classic"
+    generate.generate(classic, 150, 11, date(2026, 10, 1))
+    assert _files(classic)["native/stripe/invoices.json"] != first["native/stripe/invoices.json"]
+
+
+def test_dialect_option_of_the_cli(tmp_path: Path) -> None:
+    assert generate.main(["--out", str(tmp_path), "--clients", "150", "--seed", "2", "--month",
+                          "2026-10", "--dialect", "messy_erp", "--no-native"]) == 0
+    inv = _csv(tmp_path, "canonical/invoices.csv").filter(pl.col("doc_type") == "invoice")
+    assert inv["number"].str.contains(r"^[A-Z0-9]{3,12}-\d{4}$").all()
+    with pytest.raises(SystemExit):
+        generate.main(["--out", str(tmp_path), "--clients", "150", "--seed", "2", "--month",
+                       "2026-10", "--dialect", "nope"])
+
+
+def test_clean_records_and_payment_link_flags(sample: Path) -> None:
+    clean = _csv(sample, "truth/clean.csv")
+    exc = _csv(sample, "truth/exceptions.csv")
+    assert clean.join(exc, on=["system", "record_id"]).height == 0
+    assert set(clean["system"]) == {"bank", "billing", "crm", "erp"}
+    pay = _csv(sample, "truth/payment_links.csv")
+    links = _csv(sample, "truth/links.csv").filter(pl.col("kind") == "payment_invoice")
+    assert pay.height == links.height
+    flagged = set(exc.filter(pl.col("system") == "bank")["record_id"])
+    assert not set(pay.filter(pl.col("clean") == "true")["left_id"]) & flagged
+    assert (pay["habit"] == "classic").all()
 
 
 def test_another_seed_gives_another_world(sample: Path, tmp_path: Path) -> None:
