@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -120,3 +122,34 @@ def test_po_number_singles_out_the_invoice_by_its_amount() -> None:
     assert m["status"] == "auto"
     assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
     assert categories_of(r, "P1") == set()
+
+
+def test_reference_inside_an_rf_creditor_reference() -> None:
+    # RF39 + the invoice number with its dash dropped (ISO 11649, checksum-valid)
+    assert _cites("RF393FRN61440022", ["3FRN6144-0022", "3FRN6144-0023"]) == [
+        ("3FRN6144-0022", "rf_payload")]
+    assert _cites("RF383FRN61440022", ["3FRN6144-0022"]) == []  # bad check digits
+
+
+def test_contract_number_after_a_code_word_designates_the_payers_invoice() -> None:
+    w = _stripe_world()
+    w.contract("A", "00000691", 50_000)
+    inv = w.invoice("A", "2MJ5HSUP-0005", 60_000, issued=date(2026, 9, 10))
+    # the next invoice of the contract is issued after the payment: not what it pays
+    w.invoice("A", "2MJ5HSUP-0006", 60_000, issued=date(2026, 10, 10))
+    w.payment("P1", 60_000, payer="ACME CONSEIL", iban=IBAN_A,
+              text="PAIEMENT CONTRAT N 691 SEPTEMBRE 2026", on=date(2026, 10, 7))
+    m = payment_match(w.reconcile(), "P1")
+    assert m["status"] == "auto"
+    assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
+    assert '"ref_evidence":"contract_number"' in m["evidence"]
+
+
+def test_ocr_letter_in_the_sequence_reads_as_the_number_not_its_sibling() -> None:
+    w = _stripe_world()
+    inv = w.invoice("A", "4NT6IGNI-0013", 312_600, issued=date(2026, 9, 17))
+    w.invoice("A", "4NT6IGNI-0014", 312_600, issued=date(2026, 10, 17))
+    w.payment("P1", 312_600, payer="ACME CONSEIL", iban=IBAN_A, text="FACTURE 4NT6IGNI-O013")
+    m = payment_match(w.reconcile(), "P1")
+    assert m["status"] == "auto"
+    assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}

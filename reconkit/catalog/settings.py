@@ -27,6 +27,11 @@ class ReferenceReading(BaseModel):
                                    description="shortest prefix read as a cut-off number")
     code_words: tuple[str, ...] = Field(
         min_length=1, description="words before a bare sequence number (INV 0042)")
+    contract_words: tuple[str, ...] = Field(
+        min_length=1, description="words before a contract number (CONTRAT N 417)")
+    issued_after_payment_days: int = Field(
+        ge=0, le=60, description="a payment designates (by PO, contract or sequence) invoices "
+        "issued at most this many days after it")
     evidence_scores: dict[str, float] = Field(
         description="reference score (0..1) of each way of citing a document")
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import polars as pl
+from stdnum import iso11649
 
 from reconkit.schemas import PolarsDataType
 
@@ -64,21 +65,35 @@ def text_windows(texts: pl.DataFrame, *, id_col: str, text_cols: list[str],
         id_col: texts.schema[id_col], "source_col": pl.String, "start": pl.Int64,
         "width": pl.Int32, "window": pl.String}
     if not parts:
-        return pl.DataFrame(schema={**schema, "ckey": pl.String, "zkey": pl.String})
+        return pl.DataFrame(schema={**schema, "rf": pl.Boolean, "ckey": pl.String,
+                                    "zkey": pl.String})
     out = pl.concat([p.cast(schema) for p in parts])  # type: ignore[arg-type]
     out = out.filter(pl.col("window").is_not_null() & pl.col("window").str.contains("[0-9]"))
+    out = pl.concat([out.with_columns(pl.lit(False).alias("rf")), _rf_payloads(out)])
     return out.with_columns(compact_key(pl.col("window")).alias("ckey"),
                             zero_key(pl.col("window")).alias("zkey"))
+
+
+def _rf_payloads(windows: pl.DataFrame) -> pl.DataFrame:
+    """The reference inside each checksum-valid ISO 11649 creditor reference (`RF39` +
+    `3FRN61440022`), as an extra window flagged `rf`."""
+    rf = windows.filter((pl.col("width") == 1)
+                        & pl.col("window").str.contains(r"^RF[0-9]{2}[A-Z0-9]{1,21}$"))
+    valid = {w: iso11649.is_valid(w) for w in rf["window"].unique().to_list()}
+    rf = rf.filter(pl.col("window").replace_strict(valid, default=False,
+                                                   return_dtype=pl.Boolean))
+    return rf.with_columns(pl.col("window").str.slice(4), pl.lit(True).alias("rf"))
 
 
 def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: str,
                    doc_id_col: str, number_col: str, min_key_len: int) -> pl.DataFrame:
     """(id_col, doc_id_col, citation, cited): documents whose number a text window spells.
 
-    `citation` is `exact` (same characters, separators aside) or `normalized` (equal once
-    leading zeros are dropped); keys shorter than `min_key_len` characters never cite (a
-    bare `102` is an amount as often as a number), and a number without letters is only read
-    written in one piece. The longest overlapping reading wins.
+    `citation` is `exact` (same characters, separators aside), `normalized` (equal once
+    leading zeros are dropped) or `rf_payload` (inside a valid RF creditor reference); keys
+    shorter than `min_key_len` characters never cite (a bare `102` is an amount as often as a
+    number), and a number without letters is only read written in one piece. The longest
+    overlapping reading wins.
     """
     doc_out = f"{doc_id_col}_doc" if doc_id_col == id_col else doc_id_col
     schema: dict[str, PolarsDataType] = {
@@ -101,7 +116,9 @@ def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: st
     # assembled from several runs are dates and amounts as often as numbers
     hits = pl.concat([exact, norm.select(exact.columns)]).filter(
         pl.col("__lettered") | (pl.col("width") == 1)).with_columns(
-        (pl.col("start") + pl.col("width")).alias("end"))
+        (pl.col("start") + pl.col("width")).alias("end"),
+        pl.when(pl.col("rf")).then(pl.lit("rf_payload")).otherwise(pl.col("citation"))
+        .alias("citation"))
     # a reading strictly inside a longer reading of the same text that cites something else
     spans = hits.select(id_col, "source_col", pl.col("start").alias("s2"),
                         pl.col("end").alias("e2"), pl.col("__doc").alias("d2")).unique()
@@ -111,7 +128,7 @@ def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: st
         & (pl.col("d2") != pl.col("__doc"))).select(id_col, "source_col", "start", "end",
                                                     "__doc").unique()
     hits = hits.join(shadowed, on=[id_col, "source_col", "start", "end", "__doc"], how="anti")
-    best = hits.with_columns((pl.col("citation") == "normalized").cast(pl.Int8).alias("__r")) \
+    best = hits.with_columns((pl.col("citation") != "exact").cast(pl.Int8).alias("__r")) \
         .sort(id_col, "__doc", "__r", "source_col", "start") \
         .unique(subset=[id_col, "__doc"], keep="first", maintain_order=True)
     return best.select(pl.col(id_col), pl.col("__doc").alias(doc_out), "citation",
@@ -121,8 +138,8 @@ def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: st
 
 def sequence_citations(windows: pl.DataFrame, *, id_col: str,
                        code_words: Sequence[str]) -> pl.DataFrame:
-    """(id_col, seq): a sequence number written alone after a code word (`INV 0042`,
-    `FACTURE N 42`, `/INV/42`), leading zeros dropped. Only two-run windows qualify."""
+    """(id_col, seq): a number written alone after a code word (`INV 0042`, `FACTURE N 42`,
+    `/INV/42`, `CONTRAT 00000417`), leading zeros dropped."""
     words = "|".join(sorted({w.upper() for w in code_words}, key=len, reverse=True))
     pattern = rf"^(?:{words})-(?:(?:N|NO|NUM|NR)-)?0*([0-9]+)$"
     pairs = windows.filter(pl.col("width") <= 3).with_columns(

@@ -337,11 +337,11 @@ def match_references_in_blocks(
     is rightly dropped as ambiguous; within one client's handful of open documents it is not.
     Words of the texts (whitespace-separated, >= `min_len` compact characters, >= 3 digits)
     are compared, zeros kept (`compact_reference`), with every document of the same block;
-    pairs within `max_edits` edits are returned as (id_col, doc_id_col, ref_evidence
-    "fuzzy_block", ref_score 0.85). Cost is words x documents per block, never all pairs.
+    pairs within `max_edits` edits are returned as (id_col, doc_id_col, ref_evidence):
+    "normalized" when equal once OCR-like letters are read as digits, else "fuzzy_block".
+    Cost is words x documents per block, never all pairs.
     """
-    schema = {id_col: pl.String, doc_id_col: pl.String, "ref_evidence": pl.String,
-              "ref_score": pl.Float64}
+    schema = {id_col: pl.String, doc_id_col: pl.String, "ref_evidence": pl.String}
     if texts.height == 0 or documents.height == 0:
         return pl.DataFrame(schema=schema)
     words = texts.select(
@@ -361,7 +361,9 @@ def match_references_in_blocks(
             for a, b in zip(pairs["w"].to_list(), pairs["d"].to_list(), strict=True)]
     hits = pairs.with_columns(pl.Series("dist", dist, dtype=pl.Int64)).filter(
         pl.col("dist") <= max_edits)
+    # equal once OCR-like letters are read as digits: a normalised reading, not a typo
     return hits.select(
         pl.col(id_col), pl.col("__doc").alias(doc_id_col),
-        pl.lit("fuzzy_block").alias("ref_evidence"), pl.lit(0.85).alias("ref_score"),
+        pl.when(pl.col("dist") == 0).then(pl.lit("normalized")).otherwise(pl.lit("fuzzy_block"))
+        .alias("ref_evidence"),
     ).unique().sort(id_col, doc_id_col).cast(schema)  # type: ignore[arg-type]
