@@ -101,9 +101,13 @@ def payment_links(world: World, bank_id: dict[int, str],
 def clean_records(world: World, bank_id: dict[int, str], ledger: Ledger,
                   flagged: set[tuple[str, str]],
                   normal: list[tuple[str, str, str, str]]) -> pl.DataFrame:
-    """Records of clients no scenario touches, with no injected problem: any alarm raised on
-    one of them (a `decision` exception, a review match) is a false alarm."""
+    """Records of clients no scenario touches, with no injected problem and an identifier to
+    match on: any alarm raised on one of them (a `decision` exception, a review match) is a
+    false alarm. A payment citing nothing, and the invoice it pays, are not clean in that
+    sense: proposing them for review (amount and client alone) is the policy, not an alarm."""
     clean = {c.client_id: c for c in world.clients if c.role in CLEAN_ROLES and c.in_crm}
+    unreferenced = {inv for p in world.payments if not p.identifiable
+                    for inv, _ in p.allocations}
     unlettered = {r for case, s, r, _ in normal if case == "unlettered_earlier_receipt"}
     booked = {ln.aux for e in ledger.entries for ln in e.lines if ln.aux}
     rows: list[tuple[str, str, str]] = []
@@ -119,7 +123,7 @@ def clean_records(world: World, bank_id: dict[int, str], ledger: Ledger,
         if op.client_id in clean and op.is_won:
             rows.append(("crm", op.record_id, "opportunity"))
     for inv in world.invoices:
-        if inv.client_id in clean:
+        if inv.client_id in clean and inv.record_id not in unreferenced:
             kind = "invoice_prorated" if inv.prorated else inv.doc_type
             rows.append(("billing", inv.record_id, kind))
             line = ledger.invoice_line.get(inv.record_id)
@@ -128,9 +132,8 @@ def clean_records(world: World, bank_id: dict[int, str], ledger: Ledger,
     for p in world.payments:
         if p.client_id not in clean or p.scenario != "normal":
             continue
-        if p.pid in bank_id:
-            rows.append(("bank", bank_id[p.pid],
-                         "payment" if p.identifiable else "payment_unreferenced"))
+        if p.pid in bank_id and p.identifiable:
+            rows.append(("bank", bank_id[p.pid], "payment"))
         line = ledger.payment_line.get(p.pid)
         if line is not None and line.record_id:
             rows.append(("erp", line.record_id, "ledger_receipt_unlettered"
