@@ -41,9 +41,11 @@ bench-loaders: $(STAMP)
 lint: $(STAMP)  ## ruff, then the type check
 	$(BIN)/ruff check reconkit tests data_samples benchmarks
 	$(BIN)/mypy reconkit
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)  ## mypy on the library (settings in pyproject.toml)
 	$(BIN)/mypy reconkit
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache

@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from reconkit.errors import SourceFormatError
+from reconkit.formats.fec import journal_kind
 from reconkit.loaders.base import get_loader, merge_loaded
-from reconkit.loaders.fec import journal_kind, load_fec
+from reconkit.loaders.fec import load_fec
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 HEADER = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",

@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from reconkit.export.fec import fec_filename, write_fec
-from reconkit.loaders.fec import FEC_COLUMNS, load_fec
+from reconkit.formats.fec import FEC_COLUMNS
+from reconkit.loaders.fec import load_fec
 
 D1, D15 = dt.date(2024, 3, 1), dt.date(2024, 3, 15)
 

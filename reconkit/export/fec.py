@@ -16,7 +16,7 @@ import polars as pl
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.fr import siren as stdnum_siren
 
-from reconkit.loaders.fec import FEC_COLUMNS
+from reconkit.formats.fec import FEC_COLUMNS
 from reconkit.money import format_cents, format_cents_expr
 
 _TEXT: Final = ("JournalCode", "JournalLib", "EcritureNum", "CompteNum", "CompteLib",

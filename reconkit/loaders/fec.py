@@ -9,7 +9,6 @@ columns; see `docs/conventions.md` for ids, lineage and quarantine rules.
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,6 +16,7 @@ import polars as pl
 from stdnum.fr import siren as stdnum_siren
 
 from reconkit.errors import SourceFormatError
+from reconkit.formats.fec import FEC_COLUMNS
 from reconkit.loaders._text import read_text
 from reconkit.loaders.base import Loaded, register_loader
 from reconkit.money import (
@@ -27,11 +27,6 @@ from reconkit.money import (
 )
 from reconkit.schemas import QUARANTINE_COLUMNS, conform, empty_quarantine
 
-FEC_COLUMNS: Final = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
-)
 _KNOWN: Final = (*FEC_COLUMNS, "Montant", "Sens")
 _MANDATORY: Final = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum")
 _DATES: Final = ("EcritureDate", "PieceDate", "DateLet", "ValidDate")
@@ -88,34 +83,6 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
         rows_skipped={name: others},
         warnings=tuple(_lettering_warnings(ledger, scale) + _siren_warnings(name)),
     )
-
-
-def journal_kind(code: str, label: str) -> str:
-    """Classify a journal as "sales", "credit_note", "bank" or "other" from its code and label.
-
-    The code decides first (VT/VE/VEN sales, AV credit notes, BQ/BNK bank); the label
-    ("Ventes", "Avoirs", "Banque") is the fallback for house codes.
-    """
-    c = (code or "").strip().upper()
-    if c.startswith("AV"):
-        return "credit_note"
-    if re.match(r"^(BQ|BNK|BK)", c):
-        return "bank"
-    if re.match(r"^(VT|VTE|VE|VEN)\d*$", c):
-        return "sales"
-    words = _plain(label or "")
-    if "avoir" in words:
-        return "credit_note"
-    if re.search(r"\b(banque|bank)", words):
-        return "bank"
-    if re.search(r"\b(vente|sales)", words):
-        return "sales"
-    return "other"
-
-
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _separator(header_line: str, name: str) -> str:

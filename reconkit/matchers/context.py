@@ -16,6 +16,7 @@ from typing import Final
 import polars as pl
 
 from reconkit.catalog.settings import APPROXIMATE_EVIDENCE, PartyResolution, ReferenceReading
+from reconkit.formats.fec import journal_kind
 from reconkit.keys.citations import (
     cite_documents,
     document_sequence,
@@ -28,7 +29,6 @@ from reconkit.keys.references import (
     match_references,
     match_references_in_blocks,
 )
-from reconkit.loaders.fec import journal_kind
 from reconkit.parties import PartyMap
 from reconkit.schemas import PolarsDataType, empty_table
 

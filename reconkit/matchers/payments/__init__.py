@@ -1,0 +1,6 @@
+"""Payment -> invoice rules (rule_catalog/payments.yaml): reference-led rules first, then
+the fallbacks. Importing the package registers every matcher."""
+
+from reconkit.matchers.payments import fallbacks, references
+
+__all__ = ["fallbacks", "references"]
