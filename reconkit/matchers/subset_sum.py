@@ -50,11 +50,11 @@ def find_combinations(
     amounts: Sequence[int],
     target: int,
     *,
-    k_min: int = 2,
-    k_max: int = 6,
+    k_min: int,
+    k_max: int,
+    max_solutions: int,
+    max_items: int,
     tolerance: int = 0,
-    max_solutions: int = 20,
-    max_items: int = 60,
 ) -> list[tuple[int, ...]]:
     """Index sets of k_min..k_max distinct items whose sum is within `tolerance` of `target`.
 
