@@ -25,10 +25,8 @@ from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.parties import PartyMap, resolve_parties
 from reconkit.result import CONTRACT, ReconResult, conform, stable_id_expr
 from reconkit.schemas import PolarsDataType
+from reconkit.vocabulary import CONSUMING_LINKS, LINK_KINDS
 
-LINK_ORDER = ("party", "credit_note_invoice", "invoice_ledger", "invoice_commitment",
-              "payment_invoice", "payment_ledger", "ledger_lettering")
-CONSUMING_LINKS = {"payment_invoice"}
 CONSUMING_ROLES = {"invoice", "payment", "open_item"}
 TABLE_SYSTEMS = {"payments": "bank", "invoices": "billing", "ledger_lines": "erp",
                  "commitments": "crm"}
@@ -72,7 +70,7 @@ class Reconciliation:
         erp_open = ctx.ledger_open_items
         state.init_records("erp", erp_open["record_id"], erp_open["amount_cents"])
         decisions = _Decisions(self.catalog.severities())
-        for link in LINK_ORDER:
+        for link in LINK_KINDS:
             for rule in self.catalog.for_link(link):
                 say(f"rule {rule.id}")
                 matcher = build_matcher(rule.matcher.kind, rule.matcher.params)

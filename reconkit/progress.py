@@ -10,13 +10,13 @@ from typing import Any
 
 from reconkit.catalog import load_catalog
 from reconkit.config import RunConfig
-from reconkit.engine import LINK_ORDER
+from reconkit.vocabulary import LINK_KINDS
 
 
 def run_steps(config: RunConfig) -> int:
     """The number of progress messages `reconkit.run(config)` sends."""
     catalog = load_catalog(config.catalog)
-    return len(config.sources) + 1 + sum(len(catalog.for_link(link)) for link in LINK_ORDER)
+    return len(config.sources) + 1 + sum(len(catalog.for_link(link)) for link in LINK_KINDS)
 
 
 class NotebookProgress:

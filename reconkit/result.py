@@ -17,10 +17,6 @@ import polars as pl
 
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType
 
-MATCH_KINDS = ("party", "payment_invoice", "invoice_commitment", "invoice_ledger",
-               "payment_ledger", "credit_note_invoice", "ledger_lettering")
-MATCH_STATUSES = ("auto", "review", "confirmed", "rejected")
-
 CONTRACT: dict[str, dict[str, PolarsDataType]] = {
     "matches": {
         "match_id": pl.String, "kind": pl.String, "rule_id": pl.String, "status": pl.String,

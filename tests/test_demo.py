@@ -95,7 +95,9 @@ def test_cli_bad_config_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_result_uses_only_contract_values(canonical: ReconResult) -> None:
     from reconkit.catalog import load_catalog
-    from reconkit.result import CONTRACT, MATCH_KINDS, MATCH_STATUSES
+    from reconkit.result import CONTRACT
+    from reconkit.vocabulary import LINK_KINDS as MATCH_KINDS
+    from reconkit.vocabulary import MATCH_STATUSES
 
     assert set(canonical.matches["kind"].unique()) <= set(MATCH_KINDS)
     assert set(canonical.matches["status"].unique()) <= set(MATCH_STATUSES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 import yaml
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from reconkit.catalog.settings import PartyResolution, ReferenceReading
 from reconkit.errors import ConfigError
 from reconkit.paths import DEFAULT_CATALOG
+from reconkit.vocabulary import LinkKind, Severity
 
 # Set by the matchers layer when it is imported (it registers the matcher kinds): builds a
 # matcher from its kind and parameters, raising TypeError/ValueError on bad ones. The catalog
@@ -29,9 +30,6 @@ _matcher_check: list[MatcherCheck] = []
 def set_matcher_check(check: MatcherCheck) -> None:
     """Called once by `reconkit.matchers.base`: how rules' matcher specs are validated."""
     _matcher_check[:] = [check]
-
-LinkKind = Literal["party", "payment_invoice", "invoice_commitment", "invoice_ledger",
-                   "payment_ledger", "credit_note_invoice", "ledger_lettering"]
 
 
 class MatcherSpec(BaseModel):
@@ -61,9 +59,6 @@ class Rule(BaseModel):
     ambiguity_margin: float = Field(default=0.05, ge=0, le=1)
     exception_category: str | None = None
     enabled: bool = True
-
-
-Severity = Literal["decision", "info"]
 
 
 class Category(BaseModel):
