@@ -6,6 +6,7 @@ Series, so the vectorised and the scalar path can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import polars as pl
@@ -45,7 +46,8 @@ def _strip_accents(s: pl.Expr) -> pl.Expr:
 
 
 def normalize_name(expr: pl.Expr) -> pl.Expr:
-    """Normalised company name: the key two systems' spellings of one party share.
+    """Normalised company name: the key two systems' spellings of one party share (computed
+    once per distinct name: a month repeats each client's name on every payment).
 
     Steps: accents stripped (NFKD + ligature map), upper case, `&` -> ` ET `, dotted acronyms
     collapsed (`S.A.S.` -> `SAS`, `J.P.` -> `JP`), every other non-alphanumeric character
@@ -54,7 +56,23 @@ def normalize_name(expr: pl.Expr) -> pl.Expr:
     A name that is empty afterwards (e.g. just "SAS") becomes null, so it never joins.
     Example: "Sté Dupont & Fils S.A.S." -> "DUPONT ET FILS".
     """
-    s = _strip_accents(expr.cast(pl.String)).str.to_uppercase()
+    return expr.cast(pl.String).map_batches(_once_per_distinct(_normalized_name),
+                                            return_dtype=pl.String, is_elementwise=True)
+
+
+def _once_per_distinct(fn: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Series], pl.Series]:
+    """Run a (costly, elementwise) string expression once per distinct value of a Series."""
+
+    def run(s: pl.Series) -> pl.Series:
+        distinct = s.drop_nulls().unique()
+        out = pl.select(fn(pl.lit(distinct, dtype=pl.String))).to_series()
+        return s.replace_strict(distinct, out, default=None, return_dtype=pl.String)
+
+    return run
+
+
+def _normalized_name(expr: pl.Expr) -> pl.Expr:
+    s = _strip_accents(expr).str.to_uppercase()
     s = s.str.replace_all("&", " ET ", literal=True)
     for pattern, repl in _DOTTED_RE:
         s = s.str.replace_all(pattern, repl)
