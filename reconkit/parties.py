@@ -13,9 +13,7 @@ remembered aliases, or a clear name match, and otherwise stay unresolved with ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypedDict
 
 import polars as pl
 
@@ -60,30 +58,6 @@ class PartyMap:
                 .select(pl.col("source_id").alias("record_id"), "party_id"))
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def add(self, x: str) -> None:
-        self.parent.setdefault(x, x)
-
-    def find(self, x: str) -> str:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            # keep the smaller key as root: deterministic whatever the edge order
-            if rb < ra:
-                ra, rb = rb, ra
-            self.parent[rb] = ra
-
-
 def _key(system: pl.Expr | str, rid: pl.Expr) -> pl.Expr:
     sys_expr = pl.lit(system) if isinstance(system, str) else system
     return pl.concat_str([sys_expr, rid], separator="|")
@@ -103,19 +77,11 @@ def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
         _key(pl.col("system"), pl.col("record_id")).alias("key"),
         normalize_name(pl.col("name")).alias("norm"),
     )
-    uf = _UnionFind()
-    for k in parties["key"].to_list():
-        uf.add(k)
-    evidence: dict[str, str] = {}
+    edges: list[pl.DataFrame] = []
 
-    def link(edges: pl.DataFrame, why: str) -> None:
-        for a, b in edges.select("a", "b").unique().sort("a", "b").iter_rows():
-            if a in uf.parent and b in uf.parent:
-                before = uf.find(a) != uf.find(b)
-                uf.union(a, b)
-                if before:
-                    evidence.setdefault(b, why)
-                    evidence.setdefault(a, why)
+    def link(pairs: pl.DataFrame, why: str) -> None:
+        edges.append(pairs.select(pl.col("a").cast(pl.String), pl.col("b").cast(pl.String),
+                                  pl.lit(why).alias("why")))
 
     # 1. carried ids
     for col, target in (("crm_ref", "crm"), ("billing_ref", "billing"), ("erp_ref", "erp")):
@@ -160,14 +126,14 @@ def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
 
     # 3. names, for records still alone: first records of different systems carrying exactly
     # the same normalised name (one per system), then a clear best match among the others
-    comp = _components(parties, uf)
+    comp = _components(parties, edges)
     alone = comp.filter((pl.len().over("root") == 1) & pl.col("norm").is_not_null())
     same = alone.filter((pl.len().over("norm") > 1)
                         & (pl.col("system").n_unique().over("norm") == pl.len().over("norm")))
     link(same.select(pl.col("key").alias("a"), pl.col("key").min().over("norm").alias("b"))
          .filter(pl.col("a") != pl.col("b")), "name")
-    comp = _components(parties, uf)
-    unresolved_rows: list[_UnresolvedRow] = []
+    comp = _components(parties, edges)
+    ambiguous = pl.DataFrame(schema={"key": pl.String, "roots": pl.List(pl.String)})
     alone = comp.filter(pl.len().over("root") == 1)
     if alone.height:
         others = comp.select("root", "norm").unique()
@@ -182,23 +148,18 @@ def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
         close = cands.filter(pl.col("name_score")
                              >= pl.col("name_score").max().over("key") - settings.name_margin)
         per_key = close.group_by("key").agg(pl.col("cand_root").unique().sort().alias("roots"))
-        for key, roots in per_key.filter(pl.col("roots").list.len() == 1).sort("key").iter_rows():
-            uf.union(key, roots[0])
-            evidence.setdefault(key, "name")
-        for key, roots in per_key.filter(pl.col("roots").list.len() > 1).sort("key").iter_rows():
-            system, rid = key.split("|", 1)
-            unresolved_rows.append({"system": system, "record_id": rid,
-                                    "candidate_roots": roots,
-                                    "detail": "name close to several clients"})
+        link(per_key.filter(pl.col("roots").list.len() == 1).select(
+            pl.col("key").alias("a"), pl.col("roots").list.first().alias("b")), "name")
+        ambiguous = per_key.filter(pl.col("roots").list.len() > 1).sort("key")
 
-    comp = _components(parties, uf)
+    comp = _components(parties, edges)
     party_ids = _party_ids(comp)
-    members = comp.join(party_ids, on="root").select(
+    members = comp.join(party_ids, on="root").join(
+        _evidence(comp, edges), on="key", how="left").select(
         "party_id", "system", pl.col("record_id").alias("source_id"), "name",
-        pl.col("key").replace_strict(evidence, default="self", return_dtype=pl.String)
-        .alias("evidence"), "norm",
+        pl.col("evidence").fill_null("self"), "norm",
     )
-    unresolved = _unresolved_frame(unresolved_rows, party_ids, uf.find)
+    unresolved = _unresolved_frame(ambiguous, comp, party_ids)
     renamed = _renamed(members, settings.renamed_max_similarity)
     payers = _resolve_payers(tables.get("payments"), parties, comp, party_ids, members,
                              aliases, settings)
@@ -228,10 +189,56 @@ def _related(comp: pl.DataFrame, party_ids: pl.DataFrame) -> pl.DataFrame:
         "party_id", "related_party_id").unique().sort("party_id", "related_party_id")
 
 
-def _components(parties: pl.DataFrame, uf: _UnionFind) -> pl.DataFrame:
-    roots = {k: uf.find(k) for k in parties["key"].to_list()}
-    return parties.with_columns(pl.col("key").replace_strict(roots, return_dtype=pl.String)
-                                .alias("root"))
+def _components(parties: pl.DataFrame, edges: list[pl.DataFrame]) -> pl.DataFrame:
+    """`parties` with `root`: the smallest key of the record's connected component (edges
+    between two known records only), whatever the order the edges came in."""
+    keys = parties.select("key").unique().sort("key").with_row_index("id")
+    ids = keys.select("key", pl.col("id").cast(pl.Int64))
+    pairs = pl.concat(edges) if edges else pl.DataFrame(schema={"a": pl.String, "b": pl.String})
+    pairs = pairs.join(ids.rename({"key": "a", "id": "ia"}), on="a").join(
+        ids.rename({"key": "b", "id": "ib"}), on="b").filter(pl.col("ia") != pl.col("ib"))
+    label = connected_labels(ids["id"], pairs["ia"], pairs["ib"])
+    roots = ids.with_columns(label.alias("root_id")).join(
+        ids.rename({"key": "root", "id": "root_id"}), on="root_id").select("key", "root")
+    return parties.join(roots, on="key", how="left", maintain_order="left")
+
+
+def connected_labels(nodes: pl.Series, a: pl.Series, b: pl.Series) -> pl.Series:
+    """For each node id (aligned with `nodes`), the smallest node id of its connected
+    component in the undirected graph of edges (a[i], b[i]): min-label propagation with
+    pointer jumping, vectorised (a few joins per round, rounds ~ log of the diameter)."""
+    both = pl.concat([pl.DataFrame({"u": a, "v": b}), pl.DataFrame({"u": b, "v": a})])
+    lab = pl.DataFrame({"id": nodes, "label": nodes})
+    while True:
+        nb = both.join(lab.rename({"id": "v"}), on="v").group_by("u").agg(
+            pl.col("label").min().alias("m"))
+        new = lab.join(nb.rename({"u": "id"}), on="id", how="left", maintain_order="left") \
+            .select("id", pl.min_horizontal("label", "m").alias("label"))
+        # pointer jumping: take the label of one's label
+        new = new.join(new.rename({"id": "label", "label": "l2"}), on="label", how="left",
+                       maintain_order="left").select(
+            "id", pl.min_horizontal("label", "l2").alias("label"))
+        if new["label"].equals(lab["label"]):
+            return new["label"]
+        lab = new
+
+
+def _evidence(comp: pl.DataFrame, edges: list[pl.DataFrame]) -> pl.DataFrame:
+    """(key, evidence): how each record joined its party, the first kind of link (in the
+    order the rounds add them) that touches it; records alone have none ("self")."""
+    if not edges:
+        return pl.DataFrame(schema={"key": pl.String, "evidence": pl.String})
+    ranked = pl.concat([e.with_columns(pl.lit(i).alias("rank")) for i, e in enumerate(edges)])
+    known = comp.select("key")
+    valid = ranked.filter(pl.col("a") != pl.col("b")).join(
+        known, left_on="a", right_on="key", how="semi").join(
+        known, left_on="b", right_on="key", how="semi")
+    touch = pl.concat([valid.select(pl.col("a").alias("key"), "why", "rank"),
+                       valid.select(pl.col("b").alias("key"), "why", "rank")])
+    multi = comp.filter(pl.len().over("root") > 1).select("key")
+    return touch.join(multi, on="key").sort("key", "rank").unique(
+        subset=["key"], keep="first", maintain_order=True).select(
+        "key", pl.col("why").alias("evidence"))
 
 
 def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:
@@ -246,29 +253,24 @@ def _party_ids(comp: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-class _UnresolvedRow(TypedDict):
-    """A record whose name is close to several clients, with those candidates' roots."""
-
-    system: str
-    record_id: str
-    candidate_roots: list[str]
-    detail: str
-
-
-def _unresolved_frame(rows: list[_UnresolvedRow], party_ids: pl.DataFrame,
-                      find: Callable[[str], str]) -> pl.DataFrame:
-    """Candidates were roots when decided; attachments since may have merged them."""
+def _unresolved_frame(ambiguous: pl.DataFrame, comp: pl.DataFrame,
+                      party_ids: pl.DataFrame) -> pl.DataFrame:
+    """Records whose name is close to several clients, with those clients' party ids.
+    Candidates were roots when decided; attachments since may have merged them."""
     schema: dict[str, PolarsDataType] = {
         "system": pl.String, "record_id": pl.String,
         "candidate_party_ids": pl.List(pl.String), "detail": pl.String}
-    if not rows:
+    if ambiguous.height == 0:
         return pl.DataFrame(schema=schema)
-    mapping = dict(party_ids.iter_rows())
-    return pl.DataFrame([
-        {**{k: v for k, v in r.items() if k != "candidate_roots"},
-         "candidate_party_ids": sorted({mapping[find(c)] for c in r["candidate_roots"]})}
-        for r in rows
-    ], schema=schema)
+    now = comp.select(pl.col("key").alias("cand"), "root").join(party_ids, on="root")
+    cands = ambiguous.explode("roots").rename({"roots": "cand"}).join(now, on="cand")
+    per = cands.group_by("key").agg(pl.col("party_id").unique().sort()
+                                    .alias("candidate_party_ids"))
+    return per.select(
+        pl.col("key").str.split_exact("|", 1).struct.field("field_0").alias("system"),
+        pl.col("key").str.splitn("|", 2).struct.field("field_1").alias("record_id"),
+        "candidate_party_ids", pl.lit("name close to several clients").alias("detail"),
+    ).sort("system", "record_id").cast(schema)  # type: ignore[arg-type]
 
 
 def _renamed(members: pl.DataFrame, max_similarity: float) -> pl.DataFrame:
