@@ -15,7 +15,7 @@ import pytest
 from reconkit.result import CONTRACT, ReconResult, conform
 from reconkit.schemas import conform as conform_table
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from shared_files import SHARED  # noqa: E402  (RECONKIT_SHARED overrides ../shared)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

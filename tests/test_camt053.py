@@ -121,7 +121,12 @@ def test_zip_fixture_reads_every_member() -> None:
                                      "1234Test/3:1", "1234Test/3:2", "1234Test/3:3"]
     assert col(df, "amount_cents") == [-75425, -59405, 140531] * 2
     assert col(df, "source_file")[0] == "oca-test-camt053.zip!test-camt053_02.xml"
-    assert len(res.warnings) == 2 and "statement 1234Test/2" in res.warnings[0]
+    # each member's entry 2 is 594.05 but its only transaction says 564.05: said, not hidden
+    assert len(res.warnings) == 4 and "statement 1234Test/2" in res.warnings[0]
+    assert res.warnings[0] == (
+        "oca-test-camt053.zip!test-camt053_02.xml: statement 1234Test/2: entry 1234Test/2:2 "
+        "(entry 2) is 594.05 EUR but its transaction details say 564.05 EUR: the entry "
+        "amount is loaded; ask the bank which one was booked")
 
 
 @pytest.mark.shared
