@@ -60,6 +60,8 @@ def parse_cents(text: str | None, currency: str | None, *, decimal: str = ".") -
     raw = text.strip().replace(decimal, ".")
     if not _AMOUNT_RE.fullmatch(raw):
         return None
+    if len(raw.split(".")[0].lstrip("0")) > 16:
+        return MAX_CENTS  # beyond any booking (callers quarantine it as too large)
     return to_cents(raw, scale=currency_exponent(currency or ""))
 
 
