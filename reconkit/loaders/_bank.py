@@ -253,7 +253,7 @@ def combine(parts: list[Loaded], warnings: list[str] | None = None) -> Loaded:
         rows_read=_sum_counts(p.rows_read for p in parts),
         rows_skipped=_sum_counts(p.rows_skipped for p in parts),
         rows_quarantined=_sum_counts(p.rows_quarantined for p in parts),
-        statements=[s for p in parts for s in p.statements],
+        statements=tuple(s for p in parts for s in p.statements),
         warnings=tuple(w for p in parts for w in p.warnings) + tuple(warnings or ()),
     )
 

@@ -107,8 +107,8 @@ def get_loader(kind: str) -> Loader:
 def _import_builtin_loaders() -> None:
     import importlib
 
-    for mod in ("tabular", "fec", "camt053", "camt054", "mt940", "cfonb120", "salesforce", "hubspot",
-                "stripe"):
+    for mod in ("tabular", "fec", "camt053", "camt054", "mt940", "cfonb120", "salesforce",
+                "hubspot", "stripe"):
         try:
             importlib.import_module(f"reconkit.loaders.{mod}")
         except ModuleNotFoundError as exc:

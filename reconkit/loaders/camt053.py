@@ -18,7 +18,8 @@ from reconkit.loaders._camt import Message, load_camt
 from reconkit.loaders.base import Loaded, register_loader
 
 CAMT053: Final = Message(
-    kind="camt053", label="camt.053 bank statement", name="camt.053", root="BkToCstmrStmt", container="Stmt",
+    kind="camt053", label="camt.053 bank statement", name="camt.053", root="BkToCstmrStmt",
+    container="Stmt",
     wrong_file_hint=("export the end-of-day account statement in camt.053 format "
                      "(BankToCustomerStatement) from your bank; camt.052 intraday reports "
                      "and camt.054 notifications are other files (load camt.054 with "

@@ -17,7 +17,8 @@ from reconkit.loaders._camt import Message, load_camt
 from reconkit.loaders.base import Loaded, register_loader
 
 CAMT054: Final = Message(
-    kind="camt054", label="camt.054 notification", name="camt.054", root="BkToCstmrDbtCdtNtfctn", container="Ntfctn",
+    kind="camt054", label="camt.054 notification", name="camt.054",
+    root="BkToCstmrDbtCdtNtfctn", container="Ntfctn",
     wrong_file_hint=("export the debit/credit notifications in camt.054 format "
                      "(BankToCustomerDebitCreditNotification); an end-of-day statement is "
                      "camt.053 (load it with kind: camt053)"),
