@@ -419,3 +419,11 @@ def test_statement_summary_from_balances_and_period(tmp_path: Path) -> None:
         "00012345678", "S1", "EUR", 1)
     assert (stmt.opening_cents, stmt.closing_cents, stmt.movements_cents) == (1000, 850, -150)
     assert (stmt.from_date, stmt.to_date) == (date(2024, 3, 15), date(2024, 3, 15))
+
+
+def test_mangled_root_tag_is_a_clear_error(tmp_path: Path) -> None:
+    # found by the fuzz test: a date pasted into the root tag made lxml's QName raise
+    text = _camt(_entry("1.00", "CRDT")).replace("<Document", "<D2014-01-04T23:00:00Zocument")
+    text = text.replace("</Document>", "</D2014-01-04T23:00:00Zocument>")
+    with pytest.raises(SourceFormatError, match=r"not a camt\.053 bank statement|XML"):
+        load_camt053(_write(tmp_path, text))

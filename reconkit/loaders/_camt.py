@@ -163,7 +163,7 @@ def _load_document(opener: Opener, source_file: str, message: Message, tz: Any) 
 
 def _namespace(opener: Opener, source_file: str, message: Message) -> str:
     """Namespace of the document after checking it is the expected message."""
-    names: list[etree.QName] = []
+    names: list[tuple[str, str]] = []  # (namespace, local name) of the first two elements
     empty = True
     with opener() as fh:
         try:
@@ -171,13 +171,15 @@ def _namespace(opener: Opener, source_file: str, message: Message) -> str:
             fh.seek(0)
             for _, el in etree.iterparse(fh, events=("start",), resolve_entities=False,
                                          no_network=True, huge_tree=True):
-                names.append(etree.QName(el))
+                tag = el.tag if isinstance(el.tag, str) else ""
+                ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
+                names.append((ns, local))
                 if len(names) == 2:
                     break
         except (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError) as exc:
             raise _syntax_error(exc, source_file, empty=empty) from None
-    ns = (names[0].namespace or "") if names else ""
-    found = "/".join(n.localname for n in names)
+    ns = names[0][0] if names else ""
+    found = "/".join(local for _, local in names)
     if found != f"Document/{message.root}" or (ns and message.name not in ns):
         raise SourceFormatError(
             f"not a {message.label}: the XML starts with <{found}>"
