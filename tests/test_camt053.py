@@ -427,3 +427,19 @@ def test_mangled_root_tag_is_a_clear_error(tmp_path: Path) -> None:
     text = text.replace("</Document>", "</D2014-01-04T23:00:00Zocument>")
     with pytest.raises(SourceFormatError, match=r"not a camt\.053 bank statement|XML"):
         load_camt053(_write(tmp_path, text))
+
+
+def test_chunked_reading_gives_the_same_frames(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import reconkit.loaders._camt as camt
+
+    bad_date = _entry("3.00", "CRDT", ref="D").replace("2024-03-15", "2024-13-45")
+    entries = "".join(_entry(f"{i}.00", "CRDT", ref=f"R{i}") for i in range(1, 6)) + bad_date
+    path = _write(tmp_path, _camt(entries))
+    whole = load_camt053(path)
+    monkeypatch.setattr(camt, "_CHUNK_ROWS", 2)
+    chunked = load_camt053(path)
+    assert chunked.tables["payments"].equals(whole.tables["payments"])
+    assert chunked.quarantine.equals(whole.quarantine)
+    assert chunked.rows_read == whole.rows_read == {"stmt.xml": 6}
+    assert chunked.rows_quarantined == {"stmt.xml": 1}
