@@ -443,3 +443,16 @@ def test_chunked_reading_gives_the_same_frames(tmp_path: Path,
     assert chunked.quarantine.equals(whole.quarantine)
     assert chunked.rows_read == whole.rows_read == {"stmt.xml": 6}
     assert chunked.rows_quarantined == {"stmt.xml": 1}
+
+
+def test_statement_holding_fewer_entries_than_it_announces_warns(tmp_path: Path) -> None:
+    summary = "<TxsSummry><TtlNtries><NbOfNtries>3</NbOfNtries></TtlNtries></TxsSummry>"
+    text = _camt(_entry("1.00", "CRDT", ref="A") + _entry("2.00", "CRDT", ref="B"),
+                 balances=summary)
+    res = load_camt053(_write(tmp_path, text))
+    assert res.tables["payments"].height == 2
+    assert res.warnings == (
+        "stmt.xml: statement S1 announces 3 entries (TxsSummry) but holds 2: the export is "
+        "incomplete (cut or paged); download the whole statement again",)
+    ok = load_camt053(_write(tmp_path, text.replace(">3<", ">2<"), "ok.xml"))
+    assert ok.warnings == ()

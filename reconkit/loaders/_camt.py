@@ -216,6 +216,7 @@ class _Box:
     balances: dict[str, tuple[int, str, date | None]] = field(default_factory=dict)
     stated: tuple[date | None, date | None] = (None, None)
     currency: str | None = None
+    announced: str | None = None  # TxsSummry/TtlNtries/NbOfNtries: entries the bank counted
 
 
 def _open_box(doc: Doc, el: etree._Element, ordinal: int) -> _Box:
@@ -239,7 +240,8 @@ def _open_box(doc: Doc, el: etree._Element, ordinal: int) -> _Box:
     account = doc.first_text(el, "Acct/Id/IBAN", "Acct/Id/Othr/Id")
     stated = (_day(doc, doc.text(el, "FrToDt/FrDtTm")), _day(doc, doc.text(el, "FrToDt/ToDtTm")))
     return _Box(state=Running(stmt_id=stmt_id, account_id=account), ordinal=ordinal,
-                balances=balances, stated=stated, currency=doc.text(el, "Acct/Ccy"))
+                balances=balances, stated=stated, currency=doc.text(el, "Acct/Ccy"),
+                announced=doc.text(el, "TxsSummry/TtlNtries/NbOfNtries"))
 
 
 def _day(doc: Doc, text: str | None) -> date | None:
@@ -261,6 +263,11 @@ def _close_box(doc: Doc, box: _Box, message: Message) -> Statement:
     if opening and closing and (warning := balance_warning(
             doc.source_file, run.stmt_id, opening[0], run.movements, closing[0], closing[1])):
         doc.warnings.append(warning)
+    if box.announced is not None and box.announced != str(run.entries):
+        doc.warnings.append(
+            f"{doc.source_file}: statement {run.stmt_id} announces {box.announced} entries "
+            f"(TxsSummry) but holds {run.entries}: the export is incomplete (cut or paged); "
+            "download the whole statement again")
     return Statement(
         account_id=run.account_id, statement_id=run.stmt_id, currency=currency or None,
         source_file=doc.source_file, source_row=box.ordinal, entries=run.booked,
