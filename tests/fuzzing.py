@@ -113,7 +113,7 @@ def _token(draw: st.DrawFn, data: bytes, tokens: list[str]) -> bytes:
 def _element_dup(draw: st.DrawFn, data: bytes, tokens: list[str]) -> bytes:
     """Repeat one whole element (an entry, a transaction, a balance) right after itself."""
     spans = [m.span() for m in re.finditer(
-        rb"<(Ntry|TxDtls|Bal|Stmt|Ntfctn|Amt|CdtDbtInd)\b[^>]*>.*?</\1>", data, re.S)]
+        rb"<(Ntry|TxDtls|Bal|Stmt|Ntfctn|Amt|CdtDbtInd)\b[^>]*>.*?</\1>", data, re.DOTALL)]
     if not spans:
         return _line_dup(draw, data, tokens)
     a, b = draw(st.sampled_from(spans))

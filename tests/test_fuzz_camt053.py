@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fuzzing import REPO, check_outcome, mutated, shared_seeds
 from hypothesis import given
 
 from reconkit.loaders.camt053 import load_camt053
-
-from fuzzing import REPO, check_outcome, mutated, shared_seeds
 
 
 def _sample_head(n_entries: int = 5) -> bytes:

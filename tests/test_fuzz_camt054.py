@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fuzzing import check_outcome, mutated
 from hypothesis import given
+from test_camt054 import _notification
 
 from reconkit.loaders.camt054 import load_camt054
-
-from fuzzing import check_outcome, mutated
-from test_camt054 import _notification
 
 SEEDS = [_notification(v).encode() for v in ("02", "08")]
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fuzzing import check_outcome, mutated, shared_seeds
 from hypothesis import given
+from test_cfonb120 import _rec
 
 from reconkit.loaders.cfonb120 import load_cfonb120
-
-from fuzzing import check_outcome, mutated, shared_seeds
-from test_cfonb120 import _rec
 
 SEEDS = ["\n".join([
     _rec("01", amount="0000000001000{", date_="140324"),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fuzzing import check_outcome, mutated, shared_seeds
 from hypothesis import given
+from test_mt940 import RABOBANK, STMT
 
 from reconkit.loaders.mt940 import load_mt940
-
-from fuzzing import check_outcome, mutated, shared_seeds
-from test_mt940 import RABOBANK, STMT
 
 SEEDS = [RABOBANK.encode(), STMT.format(
     lines=":61:2312290102RC10,00NTRFNONREF//B1\n:86:/EREF/E1/REMI/USTD//Invoice 7/\n"

@@ -228,6 +228,9 @@ def statement_files(path: Path, suffixes: tuple[str, ...], what: str) -> list[Pa
     folder of files); files with other extensions (README, PDF copies) are left out, and a
     folder without any statement file is an error rather than an empty month.
     """
+    if not path.exists():
+        raise SourceFormatError(f"{path} does not exist", source_file=path.name,
+                                hint="check `path:` in the run config")
     if not path.is_dir():
         return [path]
     files = sorted(p for p in path.rglob("*") if p.is_file() and not any(

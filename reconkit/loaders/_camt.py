@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, Final
+from zoneinfo import ZoneInfo
 
 import polars as pl
 from lxml import etree
@@ -74,7 +75,7 @@ def load_camt(path: Path, options: dict[str, Any], message: Message) -> Loaded:
     return combine(parts)
 
 
-def _load_archive(path: Path, message: Message, tz: Any) -> Loaded:
+def _load_archive(path: Path, message: Message, tz: ZoneInfo) -> Loaded:
     parts: list[Loaded] = []
     skipped: list[str] = []
     try:
@@ -117,7 +118,8 @@ def _syntax_error(exc: etree.XMLSyntaxError | zipfile.BadZipFile | EOFError,
     return SourceFormatError(text, source_file=source_file, hint=_BROKEN_FILE_HINT)
 
 
-def _load_document(opener: Opener, source_file: str, message: Message, tz: Any) -> Loaded:
+def _load_document(opener: Opener, source_file: str, message: Message,
+                   tz: ZoneInfo) -> Loaded:
     ns = _namespace(opener, source_file, message)
     doc = Doc(ns=ns, source_file=source_file, strip=len(q(ns, "X")) - 1, tz=tz)
     tags = (q(ns, "Ntry"), q(ns, message.container))
