@@ -326,7 +326,7 @@ def test_single_transaction_amount_differing_from_the_entry_warns(tmp_path: Path
 
 def test_unknown_option_is_rejected_with_the_closest_key(tmp_path: Path) -> None:
     path = _write(tmp_path, _camt(_entry("1.00", "CRDT")))
-    with pytest.raises(ConfigError, match="unknown option 'timezon' for a camt053 source") \
+    with pytest.raises(ConfigError, match="unknown option 'timezon' for source kind camt053") \
             as exc:
         load_camt053(path, timezon="Europe/Paris")
     assert exc.value.hint == "did you mean 'timezone'? camt053 sources accept: timezone"

@@ -204,7 +204,7 @@ def test_rabobank_fixture_with_a_proper_940_line_loads(tmp_path: Path) -> None:
 
 
 def test_unknown_option_names_the_key_and_the_closest(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="unknown option 'encodng' for a mt940 source") as exc:
+    with pytest.raises(ConfigError, match="unknown option 'encodng' for source kind mt940") as exc:
         load_mt940(_write(tmp_path, RABOBANK), encodng="cp1252")
     assert exc.value.hint == "did you mean 'encoding'? mt940 sources accept: encoding, timezone"
 

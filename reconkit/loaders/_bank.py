@@ -175,7 +175,7 @@ def check_options(kind: str, options: dict[str, Any], allowed: frozenset[str],
         hint = (f"did you mean '{close[0]}'? " if close else "") + (
             f"{kind} sources accept: {', '.join(sorted(allowed))}" if allowed
             else f"{kind} sources take no options")
-        raise ConfigError(f"unknown option '{key}' for a {kind} source",
+        raise ConfigError(f"unknown option '{key}' for source kind {kind}",
                           source_file=source_file, hint=hint)
 
 

@@ -44,6 +44,10 @@ DEFAULT_TIMEZONE: Final = "Europe/Paris"
 _BROKEN_FILE_HINT: Final = ("the file is damaged or cut short: download it again from your "
                             "bank and load the new file")
 
+_ENCODING_HINT: Final = ("load the file exactly as the bank sent it (not a copy re-saved by an "
+                         "editor or a spreadsheet); if that one fails too, ask the bank for a "
+                         "UTF-8 export")
+
 Opener = Callable[[], IO[bytes]]
 
 
@@ -115,7 +119,8 @@ def _syntax_error(exc: etree.XMLSyntaxError | zipfile.BadZipFile | EOFError,
                 "it was probably re-saved by another program")
     else:
         text = f"the file is not well-formed XML (line {line}: {msg})"
-    return SourceFormatError(text, source_file=source_file, hint=_BROKEN_FILE_HINT)
+    return SourceFormatError(text, source_file=source_file,
+                             hint=_ENCODING_HINT if "encoded" in text else _BROKEN_FILE_HINT)
 
 
 def _load_document(opener: Opener, source_file: str, message: Message,

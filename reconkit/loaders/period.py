@@ -43,5 +43,6 @@ def check_period(tables: dict[str, pl.DataFrame], start: date, end: date) -> Non
     raise ConfigError(
         f"the period {start:%Y-%m} ({start} to {end}) lies outside every date in the "
         f"sources ({detail})",
-        hint=f"set `period:` to a month between {first:%Y-%m} and {last:%Y-%m}, or load the "
-             f"exports of {start:%Y-%m}")
+        hint=(f"set `period:` to {first:%Y-%m}" if f"{first:%Y-%m}" == f"{last:%Y-%m}" else
+              f"set `period:` to a month between {first:%Y-%m} and {last:%Y-%m}")
+        + f", or load the exports of {start:%Y-%m}")
