@@ -456,3 +456,14 @@ def test_statement_holding_fewer_entries_than_it_announces_warns(tmp_path: Path)
         "incomplete (cut or paged); download the whole statement again",)
     ok = load_camt053(_write(tmp_path, text.replace(">3<", ">2<"), "ok.xml"))
     assert ok.warnings == ()
+
+
+@pytest.mark.shared
+def test_oca_statement_period_is_the_day_of_its_closing_balance() -> None:
+    (stmt,) = load_camt053(shared_file(FIXTURES / "oca-test-camt053.xml")).statements
+    # FrToDt runs to 2014-01-05T23:59:59.999Z: 00:59 on the 6th in Paris, but the bank
+    # means the 5th, the day of its closing balance
+    assert (stmt.from_date, stmt.to_date, stmt.closing_date) == (
+        date(2014, 1, 5), date(2014, 1, 5), date(2014, 1, 5))
+    assert (stmt.opening_cents, stmt.closing_cents, stmt.movements_cents, stmt.entries) == (
+        1556827, 1512112, -1299, 3)

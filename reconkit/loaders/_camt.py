@@ -242,19 +242,20 @@ def _open_box(doc: Doc, el: etree._Element, ordinal: int) -> _Box:
             continue
         sign = -1 if doc.text(bal, "CdtDbtInd") == "DBIT" else 1
         balances[code] = (cents * sign, currency,
-                          _day(doc, doc.first_text(bal, "Dt/Dt", "Dt/DtTm")))
+                          _day(doc.first_text(bal, "Dt/Dt", "Dt/DtTm")))
     stmt_id = doc.text(el, "Id") or "?"
     account = doc.first_text(el, "Acct/Id/IBAN", "Acct/Id/Othr/Id")
-    stated = (_day(doc, doc.text(el, "FrToDt/FrDtTm")), _day(doc, doc.text(el, "FrToDt/ToDtTm")))
+    stated = (_day(local_date(doc.text(el, "FrToDt/FrDtTm"), doc.tz)),
+              _day(local_date(doc.text(el, "FrToDt/ToDtTm"), doc.tz)))
     return _Box(state=Running(stmt_id=stmt_id, account_id=account), ordinal=ordinal,
                 balances=balances, stated=stated, currency=doc.text(el, "Acct/Ccy"),
                 announced=doc.text(el, "TxsSummry/TtlNtries/NbOfNtries"))
 
 
-def _day(doc: Doc, text: str | None) -> date | None:
-    value = local_date(text, doc.tz)
+def _day(text: str | None) -> date | None:
+    """The day of an ISO date (or date-time, as written), None if unreadable."""
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
 
@@ -263,7 +264,12 @@ def _close_box(doc: Doc, box: _Box, message: Message) -> Statement:
     opening = box.balances.get("OPBD") or box.balances.get("PRCD")
     closing = box.balances.get("CLBD")
     run = box.state
-    booked = [d for d in (_day(doc, run.first_day), _day(doc, run.last_day)) if d]
+    booked = [d for d in (_day(run.first_day), _day(run.last_day)) if d]
+    stated_end = box.stated[1]
+    if stated_end and closing and closing[2] and stated_end > closing[2]:
+        # `ToDtTm 2014-01-05T23:59:59.999Z` is the 6th in Paris, but the bank means the 5th,
+        # the day of its closing balance (balance days are taken as written)
+        box.stated = (box.stated[0], closing[2])
     start, end = period_of(opening[2] if opening else None, closing[2] if closing else None,
                            booked, box.stated)
     currency = (closing or opening or (0, box.currency or run.currency, None))[1]
