@@ -169,7 +169,9 @@ def read_entry(doc: Doc, run: Running, ntry: etree._Element, ordinal: int) -> No
         tx = txs[0] if txs else None
         doc.rows.append({**common, **_tx_fields(tx, signed, entry_info, entry_code),
                          "record_id": entry_ref, "amount_cents": signed, "currency": currency})
-        detail = _tx_amount(tx, currency) if tx else None
+        detail = None  # parsed only when its text differs from the entry's (hot loop)
+        if tx is not None and get(tx, "Amt", "AmtDtls/TxAmt/Amt") not in (None, raw_amount):
+            detail = _tx_amount(tx, currency)
         if detail is not None and detail[1] == currency and detail[0] != cents:
             scale = currency_exponent(currency or "")
             doc.warnings.append(
