@@ -22,7 +22,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow and not browser"
 
 fuzz: $(STAMP)  ## parser fuzz tests with the long hypothesis profile (CI runs a bounded one)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz_*.py
+	FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest -q tests/test_fuzz_*.py
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

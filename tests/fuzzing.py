@@ -5,8 +5,8 @@ examples and fixtures when present, hand-made seeds otherwise) and asserts the o
 a user may see: rows loaded, rows quarantined with a reason, or a ReconkitError naming the
 file; never another exception, and a load report whose counts add up.
 
-Profiles: `ci` (default; derandomized, bounded: each test well under 30 s) and `fuzz`
-(`HYPOTHESIS_PROFILE=fuzz`, run by `make fuzz`: thousands of examples, random).
+Settings (`FUZZ_SETTINGS`): bounded and derandomized by default (each test well under 30 s
+in CI); `FUZZ_EXAMPLES=3000` (what `make fuzz` sets) runs that many random examples each.
 """
 
 from __future__ import annotations
@@ -25,15 +25,13 @@ from reconkit.loaders.base import Loaded, merge_loaded
 
 from shared_files import SHARED
 
-settings.register_profile(
-    "ci", max_examples=40, deadline=None, derandomize=True, print_blob=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large])
-settings.register_profile(
-    "fuzz", max_examples=3000, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+_QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+# Applied per test (not loaded globally: other hypothesis tests keep their own settings).
+FUZZ_SETTINGS = settings(max_examples=int(os.environ["FUZZ_EXAMPLES"]), deadline=None,
+                         print_blob=True, suppress_health_check=_QUIET) \
+    if os.environ.get("FUZZ_EXAMPLES") else \
+    settings(max_examples=40, deadline=None, derandomize=True, print_blob=True,
+             suppress_health_check=_QUIET)
 
 REPO = Path(__file__).resolve().parents[1]
 

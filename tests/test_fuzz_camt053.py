@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fuzzing import REPO, check_outcome, mutated, shared_seeds
+from fuzzing import FUZZ_SETTINGS, REPO, check_outcome, mutated, shared_seeds
 from hypothesis import given
 
 from reconkit.loaders.camt053 import load_camt053
@@ -24,6 +24,7 @@ SEEDS = [_sample_head(), *shared_seeds(
     "fixtures/camt053/oca-test-camt053-no-ntry.xml")]
 
 
+@FUZZ_SETTINGS
 @given(mutated(SEEDS, tokens=["<Ntry>", "</Ntry>", "<TxDtls>", "<Stmt>", "OPBD", "CLBD"]))
 def test_mutated_statements_load_quarantine_or_fail_clearly(tmp_path: Path,
                                                              data: bytes) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fuzzing import check_outcome, mutated
+from fuzzing import FUZZ_SETTINGS, check_outcome, mutated
 from hypothesis import given
 from test_camt054 import _notification
 
@@ -13,6 +13,7 @@ from reconkit.loaders.camt054 import load_camt054
 SEEDS = [_notification(v).encode() for v in ("02", "08")]
 
 
+@FUZZ_SETTINGS
 @given(mutated(SEEDS, tokens=["<Ntry>", "</Ntry>", "<RvslInd>true</RvslInd>", "MD06"]))
 def test_mutated_notifications_load_quarantine_or_fail_clearly(tmp_path: Path,
                                                                data: bytes) -> None:

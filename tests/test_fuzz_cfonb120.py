@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fuzzing import check_outcome, mutated, shared_seeds
+from fuzzing import FUZZ_SETTINGS, check_outcome, mutated, shared_seeds
 from hypothesis import given
 from test_cfonb120 import _rec
 
@@ -21,6 +21,7 @@ SEEDS = ["\n".join([
     "reference/examples/releve.cfonb120", "fixtures/cfonb120/pennylane-example.txt")]
 
 
+@FUZZ_SETTINGS
 @given(mutated(SEEDS, tokens=["01", "04", "05", "07", "}", "{", "R", "    "]))
 def test_mutated_statements_load_quarantine_or_fail_clearly(tmp_path: Path,
                                                              data: bytes) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fuzzing import check_outcome, mutated, shared_seeds
+from fuzzing import FUZZ_SETTINGS, check_outcome, mutated, shared_seeds
 from hypothesis import given
 from test_mt940 import RABOBANK, STMT
 
@@ -18,6 +18,7 @@ SEEDS = [RABOBANK.encode(), STMT.format(
     "fixtures/mt940/oca-test-sns.940")]
 
 
+@FUZZ_SETTINGS
 @given(mutated(SEEDS, tokens=[":61:", ":86:", ":62F:", ":60F:C240101EUR", "{4:", "-}"]))
 def test_mutated_statements_load_quarantine_or_fail_clearly(tmp_path: Path,
                                                              data: bytes) -> None:
