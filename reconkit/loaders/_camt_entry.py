@@ -137,6 +137,7 @@ def read_entry(doc: Doc, run: Running, ntry: etree._Element, ordinal: int) -> No
     if status != "BOOK":
         doc.not_booked[status] += 1
         return
+    run.booked += 1
     currency = get(flat, "Amt@Ccy")
     raw_amount = get(flat, "Amt")
     cents = parse_cents(raw_amount, currency)
@@ -149,7 +150,6 @@ def read_entry(doc: Doc, run: Running, ntry: etree._Element, ordinal: int) -> No
         doc.issues.append(RowIssue(ordinal, "amount_cents", indicator,
                                    "unknown credit/debit indicator (expected CRDT or DBIT)"))
         return
-    run.booked += 1
     signed = cents * SIGN[indicator]
     entry_ref = get(flat, "AcctSvcrRef") or f"{run.stmt_id}:{get(flat, 'NtryRef') or run.entries}"
     booking = local_date(get(flat, "BookgDt/Dt", "BookgDt/DtTm"), doc.tz)

@@ -43,7 +43,7 @@ class Statement:
     currency: str | None
     source_file: str
     source_row: int  # line of the statement's first record, or its ordinal in an XML file
-    entries: int  # booked movements read (loaded, quarantined or skipped)
+    entries: int  # booked movements read (loaded or quarantined; pending ones are not)
     movements_cents: int  # sum of the booked movements that could be read
     opening_cents: int | None = None
     opening_date: date | None = None
