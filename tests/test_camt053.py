@@ -308,8 +308,9 @@ def test_booking_and_value_datetimes_are_taken_in_the_company_time_zone(
     assert col(df, "value_date") == [date(2014, 1, 4), date(2014, 1, 5)]
     ny = load_camt053(path, timezone="America/New_York").tables["payments"]
     assert col(ny, "booking_date") == [date(2014, 1, 4), date(2014, 1, 4)]
-    with pytest.raises(ConfigError, match="unknown time zone 'Europe/Pariss'"):
-        load_camt053(path, timezone="Europe/Pariss")
+    for wrong in ("Europe/Pariss", "Europe", " "):
+        with pytest.raises(ConfigError, match=f"unknown time zone '{wrong}'"):
+            load_camt053(path, timezone=wrong)
 
 
 def test_single_transaction_amount_differing_from_the_entry_warns(tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def zone(name: str, source_file: str) -> ZoneInfo:
     """The company time zone named by the `timezone` option, or a ConfigError."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
         raise ConfigError(f"unknown time zone '{name}'", source_file=source_file,
                           hint="use an IANA time zone name such as Europe/Paris") from None
 

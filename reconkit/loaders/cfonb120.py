@@ -105,7 +105,8 @@ def load_cfonb120(path: Path, **options: Any) -> Loaded:
     """
     path = Path(path)
     check_options("cfonb120", options, OPTIONS, path.name)
-    return combine([_load_file(f, options.get("encoding"), bool(options.get("fragment")))
+    encoding = str(options["encoding"]) if options.get("encoding") else None
+    return combine([_load_file(f, encoding, bool(options.get("fragment")))
                     for f in statement_files(path, SUFFIXES, "CFONB 120")])
 
 

@@ -74,7 +74,7 @@ def load_mt940(path: Path, **options: Any) -> Loaded:
     """Load an MT940 file (one or more statements), or a folder of them, into `payments`."""
     path = Path(path)
     check_options("mt940", options, OPTIONS, path.name)
-    encoding = options.get("encoding")
+    encoding = str(options["encoding"]) if options.get("encoding") else None
     return combine([_load_file(f, encoding) for f in statement_files(path, SUFFIXES, "MT940")])
 
 
