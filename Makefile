@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lab bench-accuracy bench-speed bench-loaders sample lint typecheck clean
+.PHONY: demo test test-fast fuzz lab bench-accuracy bench-speed bench-loaders sample lint typecheck clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ test: $(STAMP)  ## the whole test suite, slow and browser tests included
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "not slow and not browser"
+
+fuzz: $(STAMP)  ## parser fuzz tests with the long hypothesis profile (CI runs a bounded one)
+	FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest -q tests/test_fuzz_*.py
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks/

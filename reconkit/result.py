@@ -1,6 +1,7 @@
 """The result contract: the tables a run writes, and how they are written (deterministically).
 
-Tables (each written as CSV and Parquet): matches, match_items, exceptions, parties, quarantine.
+Tables (each written as CSV and Parquet): matches, match_items, exceptions, parties, quarantine,
+and `statements` (one row per bank statement loaded, with its balance and continuity checks).
 Ids are derived from content (hashes of the items), never from run order, so the same inputs
 and catalog give byte-identical files.
 """
@@ -15,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from reconkit.errors import ReconkitError
+from reconkit.loaders.statements import SORT_KEYS as STATEMENT_ORDER
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType
 
 CONTRACT: dict[str, dict[str, PolarsDataType]] = {
@@ -87,6 +90,7 @@ class ReconResult:
     inputs: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
     load_report: pl.DataFrame | None = field(default=None, repr=False)
     warnings: tuple[str, ...] = ()
+    statements: pl.DataFrame | None = field(default=None, repr=False)  # LoadResult.statements
 
     def tables(self) -> dict[str, pl.DataFrame]:
         return {"matches": self.matches, "match_items": self.match_items,
@@ -96,6 +100,7 @@ class ReconResult:
     def write(self, out_dir: Path) -> list[Path]:
         """Write every contract table as CSV and Parquet; byte-identical for identical results."""
         out_dir = Path(out_dir)
+        check_out_dir(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
         for name, df in self.tables().items():
@@ -105,6 +110,12 @@ class ReconResult:
             df.write_csv(csv_path)
             df.write_parquet(pq_path, compression="zstd", statistics=False)
             written += [csv_path, pq_path]
+        if self.statements is not None:
+            df = self.statements.sort(list(STATEMENT_ORDER), nulls_last=True)
+            df.write_csv(out_dir / "statements.csv")
+            df.write_parquet(out_dir / "statements.parquet", compression="zstd",
+                             statistics=False)
+            written += [out_dir / "statements.csv", out_dir / "statements.parquet"]
         if self.load_report is not None:
             p = out_dir / "load_report.csv"
             self.load_report.sort("source_file").write_csv(p)
@@ -119,3 +130,14 @@ class ReconResult:
         from reconkit.report import summarise
 
         return summarise(self)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse an output path that is an existing file (or lies under one) before any work.
+
+    Call it first thing in `reconkit run/audit --out`, so the user learns it before the run.
+    """
+    for p in (out_dir, *out_dir.parents):
+        if p.exists() and not p.is_dir():
+            raise ReconkitError(f"the output path {out_dir} is not a folder: {p} is a file",
+                                hint="give --out a folder name (it is created if missing)")

@@ -7,7 +7,6 @@ Two clients: Acme (billing cus_A, CRM 001A, ERP 411ACME, IBAN FR14... known) and
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from reconkit.result import CONTRACT, ReconResult, conform
 from reconkit.schemas import conform as conform_table
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from shared_files import SHARED  # RECONKIT_SHARED overrides ../shared
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(os.environ.get("RECONKIT_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 EXAMPLES = SHARED / "reference" / "examples"
 
 

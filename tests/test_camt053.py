@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reconkit.errors import SourceFormatError
+from reconkit.errors import ConfigError, SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.camt053 import load_camt053
 
@@ -121,7 +121,12 @@ def test_zip_fixture_reads_every_member() -> None:
                                      "1234Test/3:1", "1234Test/3:2", "1234Test/3:3"]
     assert col(df, "amount_cents") == [-75425, -59405, 140531] * 2
     assert col(df, "source_file")[0] == "oca-test-camt053.zip!test-camt053_02.xml"
-    assert len(res.warnings) == 2 and "statement 1234Test/2" in res.warnings[0]
+    # each member's entry 2 is 594.05 but its only transaction says 564.05: said, not hidden
+    assert len(res.warnings) == 4 and "statement 1234Test/2" in res.warnings[0]
+    assert res.warnings[0] == (
+        "oca-test-camt053.zip!test-camt053_02.xml: statement 1234Test/2: entry 1234Test/2:2 "
+        "(entry 2) is 594.05 EUR but its transaction details say 564.05 EUR: the entry "
+        "amount is loaded; ask the bank which one was booked")
 
 
 @pytest.mark.shared
@@ -282,3 +287,184 @@ def test_same_input_gives_same_frames(tmp_path: Path) -> None:
                                   + _entry("2.00", "DBIT", ref="B")))
     first, second = load_camt053(path), load_camt053(path)
     assert first.tables["payments"].equals(second.tables["payments"])
+
+
+# --- issue 10: real files as banks send them ---------------------------------------------
+
+def _dttm_entry(booking: str, value: str, ref: str = "T1") -> str:
+    return (f"<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>"
+            f"<BookgDt><DtTm>{booking}</DtTm></BookgDt><ValDt><DtTm>{value}</DtTm></ValDt>"
+            f"<AcctSvcrRef>{ref}</AcctSvcrRef></Ntry>")
+
+
+def test_booking_and_value_datetimes_are_taken_in_the_company_time_zone(
+        tmp_path: Path) -> None:
+    entries = (_dttm_entry("2014-01-04T23:00:00Z", "2014-01-04T22:59:59+00:00", "A")
+               + _dttm_entry("2014-01-04T23:30:00", "2014-01-05T01:00:00+02:00", "B"))
+    path = _write(tmp_path, _camt(entries))
+    df = load_camt053(path).tables["payments"]
+    # 23:00 UTC is midnight in Paris: the 5th; a time without offset is already local
+    assert col(df, "booking_date") == [date(2014, 1, 5), date(2014, 1, 4)]
+    assert col(df, "value_date") == [date(2014, 1, 4), date(2014, 1, 5)]
+    ny = load_camt053(path, timezone="America/New_York").tables["payments"]
+    assert col(ny, "booking_date") == [date(2014, 1, 4), date(2014, 1, 4)]
+    for wrong in ("Europe/Pariss", "Europe", " "):
+        with pytest.raises(ConfigError, match=f"unknown time zone '{wrong}'"):
+            load_camt053(path, timezone=wrong)
+
+
+def test_single_transaction_amount_differing_from_the_entry_warns(tmp_path: Path) -> None:
+    entry = _entry("100.00", "CRDT", ref="E1", details=(
+        "<NtryDtls><TxDtls><Amt Ccy='EUR'>90.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>"
+        "</NtryDtls>"))
+    res = load_camt053(_write(tmp_path, _camt(entry)))
+    assert col(res.tables["payments"], "amount_cents") == [10000]
+    assert res.warnings == (
+        "stmt.xml: statement S1: entry E1 (entry 1) is 100.00 EUR but its transaction "
+        "details say 90.00 EUR: the entry amount is loaded; ask the bank which one was "
+        "booked",)
+
+
+def test_unknown_option_is_rejected_with_the_closest_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, _camt(_entry("1.00", "CRDT")))
+    with pytest.raises(ConfigError, match="unknown option 'timezon' for source kind camt053") \
+            as exc:
+        load_camt053(path, timezon="Europe/Paris")
+    assert exc.value.hint == "did you mean 'timezone'? camt053 sources accept: timezone"
+    assert exc.value.source_file == "stmt.xml"
+    with pytest.raises(ConfigError, match="unknown option 'locle'"):
+        load_camt053(path, locle="fr_FR")
+
+
+def test_folder_path_reads_every_statement_file(tmp_path: Path) -> None:
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    _write(folder, _camt(_entry("1.00", "CRDT", ref="R2"), stmt_id="S2"), "2024-03-16.xml")
+    _write(folder, _camt(_entry("2.00", "CRDT", ref="R1"), stmt_id="S1"), "2024-03-15.XML")
+    _write(folder, "statement PDF", "2024-03-15.pdf")
+    res = load_camt053(folder)
+    assert col(res.tables["payments"], "record_id") == ["R1", "R2"]
+    assert res.rows_read == {"2024-03-15.XML": 1, "2024-03-16.xml": 1}
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    with pytest.raises(SourceFormatError, match=r"the folder holds no camt\.053 file"):
+        load_camt053(empty)
+
+
+@pytest.mark.parametrize("amount", ["100000000000000000000.00", "1e20",
+                                    "9" * 40 + ".00"])
+def test_absurd_amount_is_quarantined_not_a_crash(tmp_path: Path, amount: str) -> None:
+    entries = _entry(amount, "CRDT", ref="HUGE") + _entry("1.00", "CRDT", ref="OK")
+    res = load_camt053(_write(tmp_path, _camt(entries)))
+    assert col(res.tables["payments"], "record_id") == ["OK"]
+    assert col(res.quarantine, "value") == [amount]
+    assert col(res.quarantine, "reason")[0].startswith(
+        "not an amount" if "e" in amount else "amount too large")
+    report = merge_loaded([res]).report[0]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined,
+            report.unaccounted) == (2, 1, 1, 0)
+
+
+def test_cut_short_file_names_the_file_and_says_so(tmp_path: Path) -> None:
+    text = _camt(_entry("1.00", "CRDT", ref="A") + _entry("2.00", "CRDT", ref="B"))
+    cut = text[: text.index("<AcctSvcrRef>B")]
+    with pytest.raises(SourceFormatError, match="the file stops in the middle of the XML") \
+            as exc:
+        load_camt053(_write(tmp_path, cut))
+    assert exc.value.source_file == "stmt.xml" and "download it again" in (exc.value.hint or "")
+
+
+def test_undecodable_and_empty_files_are_clear_errors(tmp_path: Path) -> None:
+    text = _camt(_entry("1.00", "CRDT", details="<AddtlNtryInf>CAFÉ</AddtlNtryInf>"))
+    p = tmp_path / "latin.xml"
+    p.write_bytes(text.encode("latin-1"))  # declared UTF-8, saved as Latin-1
+    with pytest.raises(SourceFormatError, match="not encoded as its XML declaration says"):
+        load_camt053(p)
+    with pytest.raises(SourceFormatError, match="the file is empty"):
+        load_camt053(_write(tmp_path, "", "empty.xml"))
+
+
+def test_batch_with_two_bad_transactions_counts_two_quarantined(tmp_path: Path) -> None:
+    tx = "<TxDtls><Amt Ccy='EUR'>{}</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>"
+    batch = _entry("3.00", "CRDT", ref="BAT", details=(
+        "<NtryDtls>" + tx.format("x") + tx.format("y") + tx.format("3.00") + "</NtryDtls>"))
+    res = load_camt053(_write(tmp_path, _camt(batch)))
+    report = merge_loaded([res]).report[0]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined,
+            report.unaccounted) == (3, 1, 2, 0)
+
+
+def test_same_file_listed_twice_is_counted_and_its_statement_flagged(tmp_path: Path) -> None:
+    balances = _bal("OPBD", "10.00") + _bal("CLBD", "11.00")
+    path = _write(tmp_path, _camt(_entry("1.00", "CRDT", ref="A"), balances=balances))
+    merged = merge_loaded([load_camt053(path), load_camt053(path)])
+    (report,) = merged.report
+    # the second copy's payment is quarantined as a duplicate id: 2 read = 1 + 1
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined,
+            report.unaccounted) == (2, 1, 1, 0)
+    assert col(merged.statements, "issue") == [
+        None, "duplicate of statement S1 already read in stmt.xml"]
+    assert col(merged.statements, "balance_ok") == [True, True]
+    assert merged.warnings == (
+        "stmt.xml: statement S1 of account 00012345678: duplicate of statement S1 already "
+        "read in stmt.xml",)
+
+
+def test_statement_summary_from_balances_and_period(tmp_path: Path) -> None:
+    balances = _bal("OPBD", "10.00") + _bal("CLBD", "8.50")
+    text = _camt(_entry("1.50", "DBIT", ref="A"), balances=balances).replace(
+        "<Acct>", "<FrToDt><FrDtTm>2024-03-14T23:00:00Z</FrDtTm><ToDtTm>2024-03-15T22:59:59Z"
+        "</ToDtTm></FrToDt><Acct>")
+    (stmt,) = load_camt053(_write(tmp_path, text)).statements
+    assert (stmt.account_id, stmt.statement_id, stmt.currency, stmt.entries) == (
+        "00012345678", "S1", "EUR", 1)
+    assert (stmt.opening_cents, stmt.closing_cents, stmt.movements_cents) == (1000, 850, -150)
+    assert (stmt.from_date, stmt.to_date) == (date(2024, 3, 15), date(2024, 3, 15))
+
+
+def test_mangled_root_tag_is_a_clear_error(tmp_path: Path) -> None:
+    # found by the fuzz test: a date pasted into the root tag made lxml's QName raise
+    text = _camt(_entry("1.00", "CRDT")).replace("<Document", "<D2014-01-04T23:00:00Zocument")
+    text = text.replace("</Document>", "</D2014-01-04T23:00:00Zocument>")
+    with pytest.raises(SourceFormatError, match=r"not a camt\.053 bank statement|XML"):
+        load_camt053(_write(tmp_path, text))
+
+
+def test_chunked_reading_gives_the_same_frames(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import reconkit.loaders._camt as camt
+
+    bad_date = _entry("3.00", "CRDT", ref="D").replace("2024-03-15", "2024-13-45")
+    entries = "".join(_entry(f"{i}.00", "CRDT", ref=f"R{i}") for i in range(1, 6)) + bad_date
+    path = _write(tmp_path, _camt(entries))
+    whole = load_camt053(path)
+    monkeypatch.setattr(camt, "_CHUNK_ROWS", 2)
+    chunked = load_camt053(path)
+    assert chunked.tables["payments"].equals(whole.tables["payments"])
+    assert chunked.quarantine.equals(whole.quarantine)
+    assert chunked.rows_read == whole.rows_read == {"stmt.xml": 6}
+    assert chunked.rows_quarantined == {"stmt.xml": 1}
+
+
+def test_statement_holding_fewer_entries_than_it_announces_warns(tmp_path: Path) -> None:
+    summary = "<TxsSummry><TtlNtries><NbOfNtries>3</NbOfNtries></TtlNtries></TxsSummry>"
+    text = _camt(_entry("1.00", "CRDT", ref="A") + _entry("2.00", "CRDT", ref="B"),
+                 balances=summary)
+    res = load_camt053(_write(tmp_path, text))
+    assert res.tables["payments"].height == 2
+    assert res.warnings == (
+        "stmt.xml: statement S1 announces 3 entries (TxsSummry) but holds 2: the export is "
+        "incomplete (cut or paged); download the whole statement again",)
+    ok = load_camt053(_write(tmp_path, text.replace(">3<", ">2<"), "ok.xml"))
+    assert ok.warnings == ()
+
+
+@pytest.mark.shared
+def test_oca_statement_period_is_the_day_of_its_closing_balance() -> None:
+    (stmt,) = load_camt053(shared_file(FIXTURES / "oca-test-camt053.xml")).statements
+    # FrToDt runs to 2014-01-05T23:59:59.999Z: 00:59 on the 6th in Paris, but the bank
+    # means the 5th, the day of its closing balance
+    assert (stmt.from_date, stmt.to_date, stmt.closing_date) == (
+        date(2014, 1, 5), date(2014, 1, 5), date(2014, 1, 5))
+    assert (stmt.opening_cents, stmt.closing_cents, stmt.movements_cents, stmt.entries) == (
+        1556827, 1512112, -1299, 3)

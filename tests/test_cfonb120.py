@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconkit.errors import SourceFormatError
+from reconkit.errors import ConfigError, SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.cfonb120 import load_cfonb120
 
@@ -194,3 +194,88 @@ def test_unclosed_statement_warns(tmp_path: Path) -> None:
     assert col(res.tables["payments"], "amount_cents") == [1000]
     assert res.warnings == (("cut.txt: the statement of account 00012345678 opened at line 1 "
                             "has no new balance record (07): the file may be cut short"),)
+
+
+def _blank_ccy(rec: str) -> str:
+    """The record with its currency and decimals positions (17-20) left blank."""
+    return rec[:16] + "    " + rec[20:]
+
+
+def test_balances_with_blank_currency_and_decimals_take_them_from_the_operations(
+        tmp_path: Path) -> None:
+    lines = [
+        _blank_ccy(_rec("01", amount="0000000001000{", date_="140324")),   # 100.00
+        _rec("04", amount="0000000000123D", ref="VIR-1"),                 # +12.34
+        _blank_ccy(_rec("07", amount="0000000001123D")),                  # 112.34
+    ]
+    path = tmp_path / "blank.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = load_cfonb120(path)
+    assert col(res.tables["payments"], "amount_cents") == [1234]
+    assert res.warnings == ()  # 100.00 + 12.34 = 112.34: decimals from the 04 record
+    (stmt,) = res.statements
+    assert (stmt.opening_cents, stmt.closing_cents, stmt.currency, stmt.movements_cents) == (
+        10000, 11234, "EUR", 1234)
+    assert (stmt.opening_date, stmt.closing_date, stmt.from_date, stmt.to_date) == (
+        date(2024, 3, 14), date(2024, 3, 15), date(2024, 3, 15), date(2024, 3, 15))
+    assert stmt.statement_id == "00012345678:20240315"
+
+
+def test_statement_without_operations_and_blank_decimals_uses_the_currency(
+        tmp_path: Path) -> None:
+    rec01 = _rec("01", amount="0000000001000{")
+    lines = [rec01[:19] + " " + rec01[20:], _blank_ccy(_rec("07", amount="0000000001000{"))]
+    path = tmp_path / "quiet.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    res = load_cfonb120(path)
+    assert res.warnings == ()
+    assert [(s.opening_cents, s.closing_cents) for s in res.statements] == [(10000, 10000)]
+
+
+def test_really_wrong_balance_says_what_and_where(tmp_path: Path) -> None:
+    rec01 = _rec("01", amount="0000000001000{")
+    path = tmp_path / "bad.txt"
+    path.write_text(rec01[:19] + "X" + rec01[20:] + "\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match="the decimals count of the old balance "
+                       r"\(01\) record is 'X' \(expected a digit, or blank\)") as exc:
+        load_cfonb120(path)
+    assert exc.value.row == 1 and "positions 91-104" in (exc.value.hint or "")
+    path.write_text(_rec("01", amount="00000000010?0{") + "\n", encoding="utf-8")
+    with pytest.raises(SourceFormatError, match="unreadable amount '00000000010.0{' in the "
+                       r"old balance \(01\) record"):
+        load_cfonb120(path)
+
+
+def test_operation_repeated_verbatim_is_loaded_and_reported(tmp_path: Path) -> None:
+    op = _rec("04", amount="0000000000100{", ref="VIR-9", label="VIR ACME")
+    lines = [_rec("01"), op, _rec("05", qualifier="NPY", detail="ACME"), op,
+             _rec("07", amount="0000000000200{")]
+    path = tmp_path / "twice.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    res = load_cfonb120(path)
+    assert col(res.tables["payments"], "record_id") == ["00012345678:20240315:0000001:1",
+                                                         "00012345678:20240315:0000001:2"]
+    assert res.warnings == (
+        "twice.txt: line 4 repeats the operation (04) of line 2 verbatim (same account, date, "
+        "amount, label, entry number and reference): both are loaded; if the bank sent it "
+        "twice, ask for a corrected statement",)
+
+
+def test_unknown_option_and_folder(tmp_path: Path) -> None:
+    path = tmp_path / "r.txt"
+    path.write_text("\n".join([_rec("01"), _rec("07")]), encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown option 'fragmnt'") as exc:
+        load_cfonb120(path, fragmnt=True)
+    assert (exc.value.hint or "").startswith("did you mean 'fragment'?")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    assert load_cfonb120(tmp_path).statements[0].source_file == "r.txt"
+
+
+def test_operation_amount_too_large_is_quarantined(tmp_path: Path) -> None:
+    rec = _rec("04", amount="9999999999999I", ref="HUGE")
+    lines = [_rec("01"), rec[:19] + "0" + rec[20:], _rec("07")]
+    path = tmp_path / "huge.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    res = load_cfonb120(path)
+    assert res.tables["payments"].height == 0
+    assert col(res.quarantine, "reason")[0].startswith("amount too large")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconkit.errors import SourceFormatError
+from reconkit.errors import ConfigError, SourceFormatError
 from reconkit.loaders.base import get_loader, merge_loaded
 from reconkit.loaders.mt940 import load_mt940
 
@@ -158,3 +158,85 @@ def test_no_statement_at_all_is_rejected(tmp_path: Path) -> None:
         load_mt940(_write(tmp_path, "{1:F01XXX}\n{4:\n-}\n"))
     with pytest.raises(SourceFormatError, match="field :25: comes before the first :20:"):
         load_mt940(_write(tmp_path, ":25:NL00\n:20:X\n"))
+
+
+RABOBANK = """:940:
+:20:940S140102
+:25:NL34RABO0142623393 EUR
+:28C:0
+:60F:C131231EUR000000004433,52
+:61:140102C000000000400,00N541NONREF
+NL66RABO0160878799
+:86:/ORDP//NAME/R. SMITH/ADDR/Green market 74 3311BE Sheepcity Nederl
+and NL/REMI/Test money paid by other partner:
+/ISDT/2014-01-02
+:62F:C140102EUR000000004833,52
+"""
+
+
+def test_rabobank_export_with_940_line_and_counterparty_under_61(tmp_path: Path) -> None:
+    res = load_mt940(_write(tmp_path, RABOBANK, "rabo.swi"))
+    df = res.tables["payments"]
+    assert col(df, "amount_cents") == [40000]
+    assert col(df, "payer_iban") == ["NL66RABO0160878799"]  # the line under :61:
+    assert col(df, "payer_name") == ["R. SMITH"]
+    assert col(df, "account_id") == ["NL34RABO0142623393"]
+    assert col(df, "record_id") == ["940S140102:1:1"]
+    assert res.warnings == ()  # 4433.52 + 400.00 = 4833.52
+    (stmt,) = res.statements
+    assert (stmt.statement_id, stmt.opening_cents, stmt.closing_cents, stmt.entries,
+            stmt.movements_cents) == ("940S140102:0", 443352, 483352, 1, 40000)
+    assert (stmt.opening_date, stmt.closing_date) == (date(2013, 12, 31), date(2014, 1, 2))
+    assert (stmt.from_date, stmt.to_date) == (date(2014, 1, 1), date(2014, 1, 2))
+
+
+def test_malformed_940_header_is_still_rejected(tmp_path: Path) -> None:
+    with pytest.raises(SourceFormatError, match="':9401:' is not an MT940 field") as exc:
+        load_mt940(_write(tmp_path, RABOBANK.replace(":940:", ":9401:")))
+    assert exc.value.row == 1
+
+
+@pytest.mark.shared
+def test_rabobank_fixture_with_a_proper_940_line_loads(tmp_path: Path) -> None:
+    text = shared_file(FIXTURES / "oca-test-wrong-file.940").read_text()
+    res = load_mt940(_write(tmp_path, text.replace(":9401:", ":940:", 1)))
+    assert col(res.tables["payments"], "payer_iban") == ["NL66RABO0160878799"]
+
+
+def test_unknown_option_names_the_key_and_the_closest(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown option 'encodng' for source kind mt940") as exc:
+        load_mt940(_write(tmp_path, RABOBANK), encodng="cp1252")
+    assert exc.value.hint == "did you mean 'encoding'? mt940 sources accept: encoding, timezone"
+
+
+def test_undecodable_file_and_bad_encoding_are_clear_errors(tmp_path: Path) -> None:
+    p = tmp_path / "x.940"
+    p.write_bytes(b"\xff\xfe" + b"\x00\xd8" * 3)  # UTF-16 BOM, then a lone surrogate
+    with pytest.raises(SourceFormatError, match="the file cannot be read as text"):
+        load_mt940(p)
+    with pytest.raises(SourceFormatError, match="cannot be read as text"):
+        load_mt940(_write(tmp_path, RABOBANK), encoding="no-such-codec")
+
+
+def test_folder_reads_every_statement_file_in_name_order(tmp_path: Path) -> None:
+    _write(tmp_path, RABOBANK, "b.940")
+    _write(tmp_path, RABOBANK.replace("940S140102", "940S140103"), "a.sta")
+    _write(tmp_path, "not a statement", "README.md")
+    res = load_mt940(tmp_path)
+    assert res.rows_read == {"a.sta": 1, "b.940": 1}
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SourceFormatError, match="the folder holds no MT940 file"):
+        load_mt940(tmp_path / "empty")
+
+
+def test_amount_beyond_any_bank_booking_is_quarantined(tmp_path: Path) -> None:
+    text = STMT.format(lines=":61:240102C99999999999999,NTRFNONREF//X\n"
+                             ":61:240102C1,00NTRFNONREF//Y", closing="C240102EUR101,00")
+    res = load_mt940(_write(tmp_path, text))
+    assert col(res.tables["payments"], "record_id") == ["Y"]
+    assert col(res.quarantine, "reason") == [
+        "amount too large (more than 10 000 000 000 000): the value is corrupted or not an "
+        "amount"]
+    report = merge_loaded([res]).report[0]
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined,
+            report.unaccounted) == (2, 1, 1, 0)

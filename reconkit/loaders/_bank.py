@@ -7,14 +7,22 @@ rows quarantined with their raw value) and words the balance-check warnings the 
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 from stdnum import iban as _iban
 from stdnum import iso11649
 
+from reconkit.errors import ConfigError, SourceFormatError
+from reconkit.loaders._text import read_text
+from reconkit.loaders.base import Loaded
 from reconkit.money import currency_exponent, format_cents, to_cents
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType, conform
 
@@ -52,6 +60,8 @@ def parse_cents(text: str | None, currency: str | None, *, decimal: str = ".") -
     raw = text.strip().replace(decimal, ".")
     if not _AMOUNT_RE.fullmatch(raw):
         return None
+    if len(raw.split(".")[0].lstrip("0")) > 16:
+        return MAX_CENTS  # beyond any booking (callers quarantine it as too large)
     return to_cents(raw, scale=currency_exponent(currency or ""))
 
 
@@ -138,3 +148,122 @@ def balance_warning(
             f"{format_cents(movements, scale=scale)} = "
             f"{format_cents(opening + movements, scale=scale)} {currency}, but the closing "
             f"balance is {format_cents(closing, scale=scale)} {currency}")
+
+
+# --- limits, options, files: what every bank loader checks the same way -------------------
+
+MAX_CENTS: Final = 10**15  # 10 000 000 000 000.00: above this an amount is corrupted data
+TOO_LARGE: Final = ("amount too large (more than 10 000 000 000 000): the value is corrupted "
+                    "or not an amount")
+
+
+def too_large(cents: int | None) -> bool:
+    """True when an amount is beyond any real bank booking (and would overflow Int64 sums)."""
+    return cents is not None and abs(cents) >= MAX_CENTS
+
+
+def check_options(kind: str, options: dict[str, Any], allowed: frozenset[str],
+                  source_file: str) -> None:
+    """Reject option keys the loader does not know, suggesting the closest allowed one.
+
+    A typo such as `locle:` must not be silently ignored: the user believes it applies.
+    """
+    for key in sorted(options):
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+        hint = (f"did you mean '{close[0]}'? " if close else "") + (
+            f"{kind} sources accept: {', '.join(sorted(allowed))}" if allowed
+            else f"{kind} sources take no options")
+        raise ConfigError(f"unknown option '{key}' for source kind {kind}",
+                          source_file=source_file, hint=hint)
+
+
+def zone(name: str, source_file: str) -> ZoneInfo:
+    """The company time zone named by the `timezone` option, or a ConfigError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder of zones
+        raise ConfigError(f"unknown time zone '{name}'", source_file=source_file,
+                          hint="use an IANA time zone name such as Europe/Paris") from None
+
+
+def local_date(text: str | None, tz: ZoneInfo) -> str | None:
+    """`YYYY-MM-DD` of an ISO date or date-time in the company time zone.
+
+    A date-time with an offset (`2014-01-04T23:00:00Z`) is converted to `tz` (here the 5th
+    in Paris); one without an offset is already local. Unreadable text is returned as is so
+    that the date parser quarantines it with its value.
+    """
+    if text is None or len(text) <= 10:
+        return text
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment.date().isoformat()
+
+
+def read_statement_text(path: Path, encoding: str | None) -> str:
+    """The text of a statement file, or a SourceFormatError saying it cannot be decoded."""
+    try:
+        text, _ = read_text(path, encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        detail = f"{exc.reason} at byte {exc.start}" if isinstance(
+            exc, UnicodeDecodeError) else str(exc)
+        raise SourceFormatError(
+            f"the file cannot be read as text ({detail})", source_file=path.name,
+            hint="check that this is the statement file itself (not a PDF or a spreadsheet); "
+                 "if it is, set `encoding:` in the source options (e.g. cp1252, latin-1)",
+        ) from None
+    return text
+
+
+def statement_files(path: Path, suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """The files to read for a source `path:`: the file itself, or a folder's statement files.
+
+    A folder is read whole, file by file in name order (a month of daily statements is a
+    folder of files); files with other extensions (README, PDF copies) are left out, and a
+    folder without any statement file is an error rather than an empty month.
+    """
+    if not path.exists():
+        raise SourceFormatError(f"{path} does not exist", source_file=path.name,
+                                hint="check `path:` in the run config")
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.rglob("*") if p.is_file() and not any(
+        part.startswith(".") for part in p.relative_to(path).parts)
+        and p.suffix.lower() in suffixes)
+    if not files:
+        raise SourceFormatError(
+            f"the folder holds no {what} file (looked for {', '.join(suffixes)})",
+            source_file=path.name,
+            hint="point `path:` at the statement file, or at a folder holding them")
+    return files
+
+
+def combine(parts: list[Loaded], warnings: list[str] | None = None) -> Loaded:
+    """One Loaded from several files' (tables, quarantine, counts, statements)."""
+    if len(parts) == 1 and not warnings:
+        return parts[0]
+    tables = {t: pl.concat([p.tables[t] for p in parts if t in p.tables], how="vertical")
+              for t in sorted({t for p in parts for t in p.tables})}
+    return Loaded(
+        tables=tables,
+        quarantine=pl.concat([p.quarantine for p in parts], how="vertical"),
+        rows_read=_sum_counts(p.rows_read for p in parts),
+        rows_skipped=_sum_counts(p.rows_skipped for p in parts),
+        rows_quarantined=_sum_counts(p.rows_quarantined for p in parts),
+        statements=tuple(s for p in parts for s in p.statements),
+        warnings=tuple(w for p in parts for w in p.warnings) + tuple(warnings or ()),
+    )
+
+
+def _sum_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in counts:
+        for f, n in c.items():
+            out[f] = out.get(f, 0) + n
+    return out

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from reconkit.errors import ConfigError
+from reconkit.loaders.statements import STATEMENT_COLUMNS, Statement, statements_table
 from reconkit.schemas import TABLES, conform, empty_quarantine, validate
 
 
@@ -30,15 +31,24 @@ class Loaded:
     # source_file -> rows read but deliberately not loaded (lines on other accounts, lost
     # opportunities, draft invoices, pending bank entries): counted, with the reason in warnings
     rows_skipped: dict[str, int] = field(default_factory=dict)
+    # source_file -> records quarantined by the loader, when a record can have several
+    # quarantine rows or share its source_row with others (the transactions of a batch
+    # entry); files not listed count the distinct source rows of their quarantine
+    rows_quarantined: dict[str, int] = field(default_factory=dict)
+    statements: tuple[Statement, ...] = ()  # bank loaders: one per statement read
 
 
 @dataclass(frozen=True)
 class FileReport:
+    """Each count is made on its own: `unaccounted` = read - loaded - quarantined - skipped
+    reveals records lost (> 0) or counted twice (< 0) between the loader and the tables."""
+
     source_file: str
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
     rows_skipped: int = 0
+    unaccounted: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,12 +59,15 @@ class LoadResult:
     quarantine: pl.DataFrame
     report: tuple[FileReport, ...]
     warnings: tuple[str, ...] = ()
+    statements: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=STATEMENT_COLUMNS))
 
     def report_frame(self) -> pl.DataFrame:
         return pl.DataFrame(
             [r.__dict__ for r in self.report],
             schema={"source_file": pl.String, "rows_read": pl.Int64, "rows_loaded": pl.Int64,
-                    "rows_quarantined": pl.Int64, "rows_skipped": pl.Int64},
+                    "rows_quarantined": pl.Int64, "rows_skipped": pl.Int64,
+                    "unaccounted": pl.Int64},
         )
 
 
@@ -94,8 +107,8 @@ def get_loader(kind: str) -> Loader:
 def _import_builtin_loaders() -> None:
     import importlib
 
-    for mod in ("tabular", "fec", "camt053", "mt940", "cfonb120", "salesforce", "hubspot",
-                "stripe"):
+    for mod in ("tabular", "fec", "camt053", "camt054", "mt940", "cfonb120", "salesforce",
+                "hubspot", "stripe"):
         try:
             importlib.import_module(f"reconkit.loaders.{mod}")
         except ModuleNotFoundError as exc:
@@ -104,32 +117,75 @@ def _import_builtin_loaders() -> None:
 
 
 def merge_loaded(parts: list[Loaded]) -> LoadResult:
-    """Concatenate loaders' outputs per table, validate each table once, build the report."""
+    """Concatenate loaders' outputs per table, validate each table once, build the report.
+
+    The load report counts each term on its own: rows read and skipped as the loaders saw
+    them, rows quarantined by the loaders and by validation, rows loaded as found in the
+    validated tables. A file whose terms do not add up gets an `unaccounted` count and a
+    warning: a record was dropped (or counted twice) somewhere.
+    """
     tables: dict[str, pl.DataFrame] = {}
     quarantines = [p.quarantine for p in parts]
     rows_read: dict[str, int] = {}
     rows_skipped: dict[str, int] = {}
+    quarantined: dict[str, int] = {}
     warnings: list[str] = []
     for p in parts:
-        for f, n in p.rows_read.items():
-            rows_read[f] = rows_read.get(f, 0) + n
-        for f, n in p.rows_skipped.items():
-            rows_skipped[f] = rows_skipped.get(f, 0) + n
+        _add(rows_read, p.rows_read)
+        _add(rows_skipped, p.rows_skipped)
+        _add(quarantined, _loader_quarantined(p))
         warnings.extend(p.warnings)
-    for table in TABLES:
+    loaded: dict[str, int] = {}
+    record_files: set[str] = set()  # files whose records are in a table other than parties
+    for table in sorted(TABLES, key=lambda t: t == "parties"):
         frames = [conform(table, p.tables[table]) for p in parts if table in p.tables]
         if not frames:
             continue
-        valid, q = validate(table, pl.concat(frames, how="vertical"))
+        raw = pl.concat(frames, how="vertical")
+        valid, q = validate(table, raw)
         tables[table] = valid
         quarantines.append(q)
+        before, after = _per_file(raw), _per_file(valid)
+        if table == "parties":  # derived from other records, except in files of parties
+            before = {f: n for f, n in before.items() if f not in record_files}
+            after = {f: n for f, n in after.items() if f in before}
+        else:
+            record_files.update(before)
+        _add(loaded, after)
+        _add(quarantined, {f: n - after.get(f, 0) for f, n in before.items()})
     quarantine = pl.concat(quarantines, how="vertical") if quarantines else empty_quarantine()
     quarantine = quarantine.sort("source_file", "source_row", "column", nulls_last=True)
-    bad_rows = quarantine.select("source_file", "source_row").unique()
     report = []
     for f in sorted(rows_read):
-        nq = bad_rows.filter(pl.col("source_file") == f).height
-        skipped = rows_skipped.get(f, 0)
-        report.append(FileReport(f, rows_read[f], rows_read[f] - nq - skipped, nq, skipped))
+        nl, nq, ns = loaded.get(f, 0), quarantined.get(f, 0), rows_skipped.get(f, 0)
+        gap = rows_read[f] - nl - nq - ns
+        report.append(FileReport(f, rows_read[f], nl, nq, ns, gap))
+        if gap:
+            warnings.append(
+                f"{f}: the load report does not add up: {rows_read[f]} rows read, {nl} "
+                f"loaded, {nq} quarantined, {ns} skipped ({abs(gap)} "
+                f"{'unaccounted for' if gap > 0 else 'counted twice'})")
+    statements, statement_warnings = statements_table([s for p in parts for s in p.statements])
     return LoadResult(tables=tables, quarantine=quarantine, report=tuple(report),
-                      warnings=tuple(warnings))
+                      warnings=tuple(warnings + statement_warnings), statements=statements)
+
+
+def _add(into: dict[str, int], counts: dict[str, int]) -> None:
+    for f, n in counts.items():
+        into[f] = into.get(f, 0) + n
+
+
+def _per_file(df: pl.DataFrame) -> dict[str, int]:
+    if df.height == 0:
+        return {}
+    counts = df.group_by("source_file").len()
+    return dict(zip(counts["source_file"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def _loader_quarantined(p: Loaded) -> dict[str, int]:
+    """Records a loader quarantined: its own count, else its distinct quarantined rows."""
+    out = dict(p.rows_quarantined)
+    q = p.quarantine.filter(~pl.col("source_file").is_in(list(out)))
+    if q.height:
+        _add(out, _per_file(q.select("source_file", "source_row").unique()))
+    return out

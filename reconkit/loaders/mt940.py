@@ -2,29 +2,38 @@
 
 Written by hand because the `mt-940` package rejects real bank files (ING wraps fields at
 arbitrary widths, SNS puts a second `:61:` line with the counterparty name) and accepts a
-malformed header. Fields may span several lines; continuation lines are joined without a
-separator, since banks wrap inside words. `:86:` is read as Dutch `/TAG/value/` sub-fields,
-German `?20`..`?33` sub-fields, or free text.
+malformed header (`:9401:`). Fields may span several lines; continuation lines are joined
+without a separator, since banks wrap inside words. `:86:` is read as Dutch `/TAG/value/`
+sub-fields, German `?20`..`?33` sub-fields, or free text. Rabobank exports start with a
+`:940:` line and no SWIFT blocks, and give the counterparty IBAN on the line under `:61:`.
+`path:` may be a file or a folder of statement files (read in name order).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from reconkit.errors import SourceFormatError
 from reconkit.loaders._bank import (
+    TOO_LARGE,
     RowIssue,
     balance_warning,
+    check_options,
     clean,
+    combine,
     iban_or_none,
     parse_cents,
     payments_frame,
+    read_statement_text,
+    statement_files,
+    too_large,
 )
-from reconkit.loaders._text import read_text
 from reconkit.loaders.base import Loaded, register_loader
+from reconkit.loaders.statements import Statement, period_of
 from reconkit.schemas import empty_quarantine
 
 _TAG_RE: Final = re.compile(r"^:(\d{2}[A-Z]?):(.*)$")
@@ -40,6 +49,9 @@ _DUTCH_TAGS: Final = ("EREF", "NAME", "IBAN", "REMI", "CNTP", "ORDP", "BENM", "B
 _DUTCH_RE: Final = re.compile(r"/(" + "|".join(_DUTCH_TAGS) + r")/")
 _GERMAN_RE: Final = re.compile(r"\?(\d{2})")
 _SEPA_RE: Final = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE)\+")
+OPTIONS: Final = frozenset({"encoding", "timezone"})  # timezone: dates are already local
+SUFFIXES: Final = (".940", ".mt940", ".sta", ".txt", ".swi", ".mt9")
+_MESSAGE_TYPE_LINE: Final = ":940:"  # Rabobank's first line, instead of a SWIFT header
 _WRONG_FILE_HINT: Final = ("check that this is an MT940 statement export from your bank: each "
                            "statement starts with a :20: line (optionally after a SWIFT "
                            "header {1:...}) followed by :25:, :60F:, :61:/:86: lines and "
@@ -59,23 +71,31 @@ class _Field:
 
 @register_loader("mt940")
 def load_mt940(path: Path, **options: Any) -> Loaded:
-    """Load an MT940 file (one or more statements) into the canonical `payments` table."""
+    """Load an MT940 file (one or more statements), or a folder of them, into `payments`."""
     path = Path(path)
-    text, _ = read_text(path, options.get("encoding"))
+    check_options("mt940", options, OPTIONS, path.name)
+    encoding = str(options["encoding"]) if options.get("encoding") else None
+    return combine([_load_file(f, encoding) for f in statement_files(path, SUFFIXES, "MT940")])
+
+
+def _load_file(path: Path, encoding: str | None) -> Loaded:
+    text = read_statement_text(path, encoding)
     source_file = path.name
     statements = _statements(_fields(text.split("\n"), source_file), source_file)
     rows: list[dict[str, Any]] = []
     issues: list[RowIssue] = []
     warnings: list[str] = []
-    for ordinal, stmt in enumerate(statements, start=1):
-        _read_statement(stmt, ordinal, source_file, rows, issues, warnings)
+    read = [_read_statement(stmt, ordinal, source_file, rows, issues, warnings)
+            for ordinal, stmt in enumerate(statements, start=1)]
     payments, quarantine = payments_frame(rows, issues, source_file=source_file,
                                           date_format="%y%m%d", date_hint="YYMMDD")
     return Loaded(
         tables={"payments": payments},
         quarantine=quarantine if quarantine.height else empty_quarantine(),
         rows_read={source_file: len(rows) + len(issues)},
+        rows_quarantined={source_file: len(issues) + len(rows) - payments.height},
         warnings=tuple(warnings),
+        statements=tuple(read),
     )
 
 
@@ -93,6 +113,10 @@ def _fields(lines: list[str], source_file: str) -> list[_Field]:
     for no, line in enumerate(lines, start=1):
         if not line.strip() and tag != "86":
             continue  # blank lines only matter inside :86:, where they separate words
+        if line.rstrip() == _MESSAGE_TYPE_LINE:
+            flush()
+            tag, buf = None, []
+            continue
         if line.startswith("{"):
             rest = line.split("{4:", 1)[1] if "{4:" in line else ""
             if not rest.strip():
@@ -143,17 +167,18 @@ def _statements(fields: list[_Field], source_file: str) -> list[list[_Field]]:
 
 def _read_statement(stmt: list[_Field], ordinal: int, source_file: str,
                     rows: list[dict[str, Any]], issues: list[RowIssue],
-                    warnings: list[str]) -> None:
+                    warnings: list[str]) -> Statement:
     ref = stmt[0].joined.strip()
     by_tag: dict[str, _Field] = {}
     for f in stmt:
         by_tag.setdefault(f.tag, f)
     opening = _balance(by_tag.get("60F") or by_tag.get("60M"), source_file, warnings)
     closing = _balance(by_tag.get("62F") or by_tag.get("62M"), source_file, warnings)
-    currency = (opening or closing or (0, None))[1]
+    currency = (opening or closing or (0, None, None))[1]
     account = _account(by_tag.get("25"), currency)
     movements = 0
     line_ordinal = 0
+    booked: list[date] = []
     for i, f in enumerate(stmt):
         if f.tag != "61":
             continue
@@ -163,12 +188,31 @@ def _read_statement(stmt: list[_Field], ordinal: int, source_file: str,
         if row is not None:
             movements += row["amount_cents"]
             rows.append({**row, "account_id": account, "currency": currency})
+            booked += [d for d in [_day(row["booking_date"])] if d]
     if opening and closing:
         warning = balance_warning(source_file, f"{ref} (statement {ordinal}, line "
                                   f"{stmt[0].line_no})", opening[0], movements, closing[0],
                                   closing[1])
         if warning:
             warnings.append(warning)
+    seq = by_tag["28C"].joined.strip() if "28C" in by_tag else ""
+    start, end = period_of(opening[2] if opening else None, closing[2] if closing else None,
+                           booked)
+    return Statement(
+        account_id=account, statement_id=f"{ref}:{seq}" if seq else ref, currency=currency,
+        source_file=source_file, source_row=stmt[0].line_no, entries=line_ordinal,
+        movements_cents=movements, opening_cents=opening[0] if opening else None,
+        opening_date=opening[2] if opening else None,
+        closing_cents=closing[0] if closing else None,
+        closing_date=closing[2] if closing else None, from_date=start, to_date=end)
+
+
+def _day(text: str | None) -> date | None:
+    """A YYMMDD date, or None when it does not read (the row is quarantined anyway)."""
+    try:
+        return datetime.strptime(text or "", "%y%m%d").date()
+    except ValueError:
+        return None
 
 
 def _statement_line(f: _Field, info: _Field | None, currency: str | None, fallback_id: str,
@@ -176,8 +220,8 @@ def _statement_line(f: _Field, info: _Field | None, currency: str | None, fallba
     """One payment from a `:61:` field and the `:86:` that follows it."""
     m = _LINE_RE.match(f.lines[0].strip())
     cents = parse_cents(m.group("amount"), currency, decimal=",") if m else None
-    if m is None or cents is None:
-        issues.append(RowIssue(f.line_no, "amount_cents", f.joined,
+    if m is None or cents is None or too_large(cents):
+        issues.append(RowIssue(f.line_no, "amount_cents", f.joined, TOO_LARGE if cents else
                                "not a readable MT940 statement line (:61:): expected value "
                                "date, C/D mark, amount with a comma and a transaction type"))
         return None
@@ -187,6 +231,9 @@ def _statement_line(f: _Field, info: _Field | None, currency: str | None, fallba
             and len(bank_ref) + len(extra[0]) <= 16:
         bank_ref += extra.pop(0)  # a bank reference wrapped onto the next line
     bank_ref = bank_ref.strip()
+    # Rabobank: the counterparty account on the line under :61:
+    counterparty = next((iban for line in extra if line.split()
+                         and (iban := iban_or_none(line.split()[0]))), None)
     details = _parse_info(info.lines if info else ())
     returned = details.pop("returned")
     vdate = m.group("vdate")
@@ -201,7 +248,7 @@ def _statement_line(f: _Field, info: _Field | None, currency: str | None, fallba
         "bank_tx_code": m.group("ttype"),
         "is_reversal": mark.startswith("R") or returned,
         **details,
-        "payer_iban": details["payer_iban"] or iban_or_none(customer_ref),
+        "payer_iban": details["payer_iban"] or iban_or_none(customer_ref) or counterparty,
     }
 
 
@@ -279,16 +326,18 @@ def _german(text: str) -> dict[str, Any]:
 
 
 def _balance(f: _Field | None, source_file: str,
-             warnings: list[str]) -> tuple[int, str] | None:
+             warnings: list[str]) -> tuple[int, str, date | None] | None:
+    """Signed balance, its currency and its date, from a :60F:/:62F: field."""
     if f is None:
         return None
     m = _BALANCE_RE.match(f.joined.strip())
     cents = parse_cents(m.group("amount"), m.group("ccy"), decimal=",") if m else None
-    if m is None or cents is None:
+    if m is None or cents is None or too_large(cents):
         warnings.append(f"{source_file}: line {f.line_no}: unreadable balance :{f.tag}: "
-                        f"'{f.joined.strip()}'; the balance check is skipped")
+                        f"'{f.joined.strip()[:60]}'; the balance check is skipped")
         return None
-    return cents * (-1 if m.group("mark") == "D" else 1), m.group("ccy")
+    return (cents * (-1 if m.group("mark") == "D" else 1), m.group("ccy"),
+            _day(m.group("date")))
 
 
 def _account(f: _Field | None, currency: str | None) -> str | None:
