@@ -194,6 +194,7 @@ class _Decisions:
             parties=conform("parties", party_table),
             quarantine=conform("quarantine", loaded.quarantine),
             inputs=loaded.tables, load_report=loaded.report_frame(), warnings=loaded.warnings,
+            statements=loaded.statements,
         )
 
 

@@ -16,7 +16,8 @@ from reconkit.engine import Progress, Reconciliation
 from reconkit.errors import ReconkitError
 from reconkit.export.lettering import write_lettering
 from reconkit.loaders.base import LoadResult, get_loader, merge_loaded
-from reconkit.result import ReconResult
+from reconkit.loaders.period import check_period
+from reconkit.result import ReconResult, check_out_dir
 from reconkit.review.store import DecisionStore
 
 
@@ -46,7 +47,10 @@ def run(config: RunConfig, out_dir: Path | None = None, *,
     With a decisions store in the config, its remembered aliases (IBAN -> client, ...) feed
     party resolution and its confirmed/rejected decisions are applied to the result.
     """
+    if out_dir is not None:
+        check_out_dir(Path(out_dir))
     loaded = load_sources(config, progress)
+    check_period(loaded.tables, config.period_start, config.period_end)
     rec = Reconciliation.from_config(config)
     if config.store is not None:
         with DecisionStore(config.store) as store:

@@ -78,3 +78,21 @@ def test_wrong_file_for_its_kind_is_a_clear_error(tmp_path: Path) -> None:
     proc = _cli("run", str(cfg))
     assert proc.returncode == 2, proc.stderr
     assert "statement.xml" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_out_pointing_at_a_file_is_refused_before_any_work(tmp_path: Path) -> None:
+    taken = tmp_path / "report.txt"
+    taken.write_text("not a folder")
+    proc = _cli("run", str(SAMPLE / "run_canonical.yaml"), "--out", str(taken), "--quiet")
+    assert proc.returncode == 2, proc.stderr
+    assert "is not a folder" in proc.stderr and "internal error" not in proc.stderr
+    assert taken.read_text() == "not a folder"
+
+
+def test_period_outside_every_date_of_the_files_is_an_error(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, SAMPLE / "canonical" / "payments.csv")
+    cfg.write_text(cfg.read_text().replace('period: "2026-10"', 'period: "2024-03"'))
+    proc = _cli("run", str(cfg), "--out", str(tmp_path / "out"), "--quiet")
+    assert proc.returncode == 2, proc.stderr
+    assert "2024-03" in proc.stderr or "period" in proc.stderr
+    assert not (tmp_path / "out" / "matches.csv").exists()
