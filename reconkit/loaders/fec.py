@@ -44,7 +44,7 @@ _ROW: Final = "(row)"
 
 @register_loader("fec")
 def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
-             currency: str = "EUR", **options: Any) -> Loaded:
+             currency: str = "EUR", encoding: str | None = None, **_: Any) -> Loaded:
     """Load a FEC file: customer-account lines as `ledger_lines`, their auxiliary accounts as
     `parties`; unreadable lines and every line of an unbalanced entry go to quarantine.
 
@@ -53,7 +53,7 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
     path = Path(path)
     name = path.name
     try:
-        text, _ = read_text(path, options.get("encoding"))
+        text, _ = read_text(path, encoding)
     except (OSError, UnicodeDecodeError, LookupError) as exc:
         raise SourceFormatError(f"cannot read the file as text ({exc})", source_file=name,
                                 hint="export the FEC again as UTF-8 or ISO-8859-15") from exc

@@ -1,8 +1,11 @@
 """Checking a source's `options:` against what its loader accepts, for every loader kind.
 
 A loader declares its options as keyword parameters; the allowed keys are read from its
-signature, so a new loader gets the check without writing any. A loader that only takes
-`**options` (it reads or forwards them itself) declares nothing and is not checked here.
+signature, so a new loader gets the check without writing any. Its trailing `**_` (which the
+`Loader` protocol asks for) swallows nothing here: anything not declared is refused. A loader
+that only takes `**options` (it reads or forwards them itself, like `tabular`, which checks
+them against its profile) declares nothing and is not checked here: declaring its options as
+keyword parameters is all it takes to be.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from polars._typing import EpochTimeUnit
 
 from reconkit.errors import SourceFormatError
 from reconkit.money import NON_CENT_CURRENCIES, currency_exponent, parse_amount_expr
@@ -86,7 +85,7 @@ class Field:
     column: str
     raw: str
     expr: pl.Expr
-    reason: str
+    reason: str | pl.Expr  # an expression when the reason depends on the value
 
 
 def parse_fields(raw: pl.DataFrame, fields: Sequence[Field], system: str,
@@ -104,8 +103,8 @@ def parse_fields(raw: pl.DataFrame, fields: Sequence[Field], system: str,
     failures = [
         parsed.filter(pl.col(f.raw).is_not_null() & pl.col(f"__p_{f.column}").is_null())
         .select(pl.lit(system).alias("system"), "source_file", "source_row",
-                pl.lit(f.column).alias("column"), pl.col(f.raw).alias("value"),
-                pl.lit(f.reason).alias("reason"))
+                pl.lit(f.column).alias("column"), pl.col(f.raw).cast(pl.String).alias("value"),
+                (pl.lit(f.reason) if isinstance(f.reason, str) else f.reason).alias("reason"))
         for f in fields
     ]
     # polars types cast()'s mapping with an invariant key union (pola-rs/polars#14468)
@@ -164,10 +163,27 @@ def bool_expr(col: str) -> pl.Expr:
         .otherwise(None).cast(pl.Boolean)
 
 
-def epoch_date_expr(col: str, tz: str, unit: EpochTimeUnit = "s") -> pl.Expr:
-    """Unix timestamps (text) to the business date in the company time zone."""
-    return pl.from_epoch(int_expr(col), time_unit=unit).dt.replace_time_zone("UTC") \
-        .dt.convert_time_zone(tz).dt.date()
+# Unix seconds of 1900-01-01 and 2200-01-01: a business date outside is a wrong unit or
+# a typo, and polars cannot convert the far ones (it panics)
+_EPOCH_MIN, _EPOCH_MAX = -2_208_988_800, 7_258_118_400
+_MILLIS_FROM = 100_000_000_000  # 12 digits: in seconds the year 5138, in ms 1973
+NOT_TIMESTAMP = "not a Unix timestamp (expected whole seconds)"
+MILLIS_TIMESTAMP = ("timestamp in milliseconds? expected Unix seconds (10 digits, e.g. "
+                    "1709283600)")
+
+
+def epoch_date_expr(seconds: pl.Expr, tz: str) -> pl.Expr:
+    """Unix seconds (Int64) to the business date in the company time zone; null outside
+    1900-2200 (see `epoch_reason`)."""
+    ok = seconds.is_between(_EPOCH_MIN, _EPOCH_MAX, closed="left")
+    return pl.from_epoch(pl.when(ok).then(seconds), time_unit="s") \
+        .dt.replace_time_zone("UTC").dt.convert_time_zone(tz).dt.date()
+
+
+def epoch_reason(seconds: pl.Expr) -> pl.Expr:
+    """Why a timestamp did not become a date: milliseconds, or not a timestamp at all."""
+    return pl.when(seconds.abs() >= _MILLIS_FROM).then(pl.lit(MILLIS_TIMESTAMP)) \
+        .otherwise(pl.lit(NOT_TIMESTAMP))
 
 
 def iso_date_expr(col: str, tz: str, date_format: str | None = None) -> pl.Expr:
