@@ -17,7 +17,7 @@ import polars as pl
 from stdnum.fr import siren as stdnum_siren
 
 from reconkit.errors import SourceFormatError
-from reconkit.loaders._text import read_text
+from reconkit.loaders._text import read_lines
 from reconkit.loaders.base import Loaded, register_loader
 from reconkit.money import (
     currency_exponent,
@@ -53,17 +53,19 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
     path = Path(path)
     name = path.name
     try:
-        text, _ = read_text(path, encoding)
-    except (OSError, UnicodeDecodeError, LookupError) as exc:
+        lines = read_lines(path, encoding)
+    except (OSError, LookupError) as exc:
         raise SourceFormatError(f"cannot read the file as text ({exc})", source_file=name,
                                 hint="export the FEC again as UTF-8 or ISO-8859-15") from exc
-    lines = text.split("\n")
-    header_line = lines[0]
+    if lines.is_empty():
+        raise SourceFormatError("the file is empty", source_file=name, row=1,
+                                hint="export the FEC again: the first line lists the fields")
+    header_line = lines[0].removeprefix("\ufeff")
     sep = _separator(header_line, name)
     columns, n_fields, trailing = _columns(header_line, sep, name)
     sens_mode = not {"Debit", "Credit"} <= columns.keys()
     raw = _split(lines, header_line, sep, columns, n_fields, trailing=trailing,
-                 quoted='"' in text)
+                 quoted=bool(lines.str.contains('"', literal=True).any()))
     book_currency = currency.strip().upper()
     scale = currency_exponent(book_currency)
     df = _parse(raw, sens_mode, scale)
@@ -156,7 +158,7 @@ def _columns(header_line: str, sep: str, name: str) -> tuple[dict[str, int], int
     return positions, len(names), trailing
 
 
-def _split(lines: list[str], header_line: str, sep: str, columns: dict[str, int],
+def _split(lines: pl.Series, header_line: str, sep: str, columns: dict[str, int],
            n: int, *, trailing: bool, quoted: bool) -> pl.DataFrame:
     """One row per data line: source_row, the raw line, its field count and known fields.
 
@@ -164,20 +166,26 @@ def _split(lines: list[str], header_line: str, sep: str, columns: dict[str, int]
     may end with one extra empty field when the file ends its lines with a separator (header
     ending with one, or most lines doing so): per line, it looks like a separator in a label.
     """
-    df = pl.DataFrame({"__line": lines[1:]}, schema={"__line": pl.String}).with_row_index(
+    df = lines.slice(1).alias("__line").to_frame().with_row_index(
         "source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
     df = df.filter((pl.col("__line").str.strip_chars() != "") & (pl.col("__line") != header_line))
-    df = df.with_columns(_fields(pl.col("__line"), sep, quoted).alias("__parts"))
-    parts = pl.col("__parts")
+    if quoted:
+        df = df.with_columns(_fields(pl.col("__line"), sep, quoted).alias("__parts"))
+        parts = pl.col("__parts")
+        n_fields = parts.list.len().cast(pl.Int64)
+        field = [parts.list.get(i, null_on_oob=True) for i in range(n + 1)]
+    else:  # one pass into fixed fields; the count comes from the separators
+        df = df.with_columns(pl.col("__line").str.split_exact(sep, n).alias("__parts"))
+        n_fields = pl.col("__line").str.count_matches(sep, literal=True).cast(pl.Int64) + 1
+        field = [pl.col("__parts").struct[i] for i in range(n + 1)]
     df = df.with_columns(
-        parts.list.len().cast(pl.Int64).alias("__n_fields"),
-        (parts.list.get(n, null_on_oob=True).str.strip_chars() == "").fill_null(False)
-        .alias("__extra_empty"))
+        n_fields.alias("__n_fields"),
+        (field[n].str.strip_chars() == "").fill_null(False).alias("__extra_empty"))
     one_more = (pl.col("__n_fields") == n + 1) & pl.col("__extra_empty")
     trailing = trailing or df.select(one_more.mean()).item() > 0.5
     fields_ok = (pl.col("__n_fields") == n) | (one_more & trailing)
     clean = [
-        _clean(parts.list.get(columns[c], null_on_oob=True), quoted).alias(c) if c in columns
+        _clean(field[columns[c]], quoted).alias(c) if c in columns
         else pl.lit(None, pl.String).alias(c)
         for c in _KNOWN
     ]
