@@ -36,7 +36,7 @@ RSS_PROBE = ("import resource, subprocess, sys; "
              "rc = subprocess.run(sys.argv[1:]).returncode; "
              "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
              "file=sys.stderr); sys.exit(rc)")
-_STEP = re.compile(r"^(?P<step>.+?)\s+(?P<s>\d+\.\d+)\s+(?P<mb>\d+)$")
+_STEP = re.compile(r"^(?P<step>.+?)\s+(?P<s>\d+\.\d+)\s+(?P<cpu>\d+\.\d+)\s+(?P<mb>\d+)$")
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Measure:
     gen_seconds: float | None
     walls: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
-    steps: list[tuple[str, float, float]] = field(default_factory=list)
+    steps: list[tuple[str, float, float, float]] = field(default_factory=list)
     floor_seconds: float = 0.0
 
     @property
@@ -130,8 +130,9 @@ def _peak_kb(stderr: str) -> float:
     raise RuntimeError(f"no peak RSS in the output:\n{stderr[-2000:]}")
 
 
-def parse_steps(stderr: str) -> list[tuple[str, float, float]]:
-    """The `--timings` table: (step, seconds, peak RSS MB), without the header and total."""
+def parse_steps(stderr: str) -> list[tuple[str, float, float, float]]:
+    """The `--timings` table: (step, seconds, cpu seconds, peak RSS MB), without the header
+    and total."""
     lines = stderr.splitlines()
     start = next(i for i, x in enumerate(lines) if x.startswith("step "))
     steps = []
@@ -139,7 +140,7 @@ def parse_steps(stderr: str) -> list[tuple[str, float, float]]:
         m = _STEP.match(line.strip())
         if m is None or m["step"] == "total":
             break
-        steps.append((m["step"], float(m["s"]), float(m["mb"])))
+        steps.append((m["step"], float(m["s"]), float(m["cpu"]), float(m["mb"])))
     return steps
 
 
@@ -189,26 +190,28 @@ def print_sizes(results: list[Measure], reps: int) -> None:
 
 
 def print_steps(results: list[Measure]) -> None:
-    """One row per step, one (seconds, peak MB) pair per size; loading and matching subtotals."""
+    """One row per step, (wall s, CPU s, peak MB) per size; loading and matching subtotals."""
     names: list[str] = []
     for m in results:
-        names += [s for s, _, _ in m.steps if s not in names]
-    width = max(len(n) for n in names + ["matching (parties + rules)"])
-    print("\nSteps (seconds / peak RSS MB of the process when the step ended):")
-    print(f"{'step':<{width}} " + " ".join(f"{m.size:>15}" for m in results))
+        names += [s for s, _, _, _ in m.steps if s not in names]
+    width = max(len(n) for n in [*names, "matching (parties + rules)"])
+    print("\nSteps: wall s / CPU s (all threads) / peak RSS MB of the process at the step's end")
+    print(f"{'step':<{width}} " + " ".join(f"{m.size:>22}" for m in results))
     for name in names:
         cells = []
         for m in results:
-            hit = next(((s, mb) for n, s, mb in m.steps if n == name), None)
-            cells.append(f"{hit[0]:>8.2f} /{hit[1]:>5.0f}" if hit else f"{'-':>15}")
+            hit = next(((s, c, mb) for n, s, c, mb in m.steps if n == name), None)
+            cells.append(f"{hit[0]:>7.2f} /{hit[1]:>6.2f} /{hit[2]:>6.0f}" if hit
+                         else f"{'-':>22}")
         print(f"{name:<{width}} " + " ".join(cells))
-    gaps = [m.best - sum(s for _, s, _ in m.steps) for m in results]
-    print(f"{'startup, imports, exit':<{width}} " + " ".join(f"{g:>8.2f}{'':>7}" for g in gaps))
+    gaps = [m.best - sum(s for _, s, _, _ in m.steps) for m in results]
+    print(f"{'startup, imports, exit':<{width}} " + " ".join(f"{g:>7.2f}{'':>15}" for g in gaps))
     for label, pick in (("loading (all sources)", lambda n: n.startswith("load ")),
                         ("matching (parties + rules)",
                          lambda n: n == "resolving parties" or n.startswith("rule "))):
-        sums = [sum(s for n, s, _ in m.steps if pick(n)) for m in results]
-        print(f"{label:<{width}} " + " ".join(f"{s:>8.2f}{'':>7}" for s in sums))
+        sums = [(sum(s for n, s, _, _ in m.steps if pick(n)),
+                 sum(c for n, _, c, _ in m.steps if pick(n))) for m in results]
+        print(f"{label:<{width}} " + " ".join(f"{s:>7.2f} /{c:>6.2f}{'':>8}" for s, c in sums))
 
 
 def print_targets(results: list[Measure]) -> None:
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{size}] month in {folder.relative_to(ROOT)} ...", flush=True)
         gen = ensure_month(folder, clients, args.seed, args.month)
         m = Measure(size, clients, month_counts(folder), gen)
-        best_steps: tuple[float, list[tuple[str, float, float]]] | None = None
+        best_steps: tuple[float, list[tuple[str, float, float, float]]] | None = None
         for rep in range(args.reps):
             wall, rss, stderr = timed_run(folder / "run_native.yaml", folder / "out_run",
                                           args.timeout, args.src)

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class StepTiming:
-    """One finished step: its name, wall seconds, and the process's peak RSS when it ended."""
+    """One finished step: its name, wall seconds, CPU seconds (all threads, user + system:
+    steadier than wall time on a shared machine), the process's peak RSS when it ended."""
 
     step: str
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0
 
 
 def peak_rss_mb() -> float:
@@ -36,24 +38,25 @@ class Timings:
     """Records consecutive steps; `clock` is injectable for tests."""
 
     clock: Callable[[], float] = time.perf_counter
+    cpu_clock: Callable[[], float] = time.process_time
     events: list[StepTiming] = field(default_factory=list)
-    _open: tuple[str, float] | None = None
+    _open: tuple[str, float, float] | None = None
 
     def start(self, step: str) -> None:
         """End the running step (if any) and start `step`."""
-        now = self.clock()
-        self._close(now)
-        self._open = (step, now)
+        now, cpu = self.clock(), self.cpu_clock()
+        self._close(now, cpu)
+        self._open = (step, now, cpu)
 
     def stop(self) -> None:
         """End the running step."""
-        self._close(self.clock())
+        self._close(self.clock(), self.cpu_clock())
         self._open = None
 
-    def _close(self, now: float) -> None:
+    def _close(self, now: float, cpu: float) -> None:
         if self._open is not None:
-            name, began = self._open
-            self.events.append(StepTiming(name, now - began, peak_rss_mb()))
+            name, began, cpu_began = self._open
+            self.events.append(StepTiming(name, now - began, peak_rss_mb(), cpu - cpu_began))
 
     def wrap(self, progress: Callable[[str], None] | None) -> Callable[[str], None]:
         """A progress callback that starts a step per message, then forwards the message."""
@@ -72,10 +75,12 @@ class Timings:
     def table(self) -> str:
         """The steps as an aligned text table, with the total."""
         width = max([len(e.step) for e in self.events] + [5])
-        lines = [f"{'step':<{width}}  {'seconds':>8}  {'peak RSS MB':>11}"]
-        lines += [f"{e.step:<{width}}  {e.seconds:>8.2f}  {e.peak_rss_mb:>11.0f}"
-                  for e in self.events]
-        lines.append(f"{'total':<{width}}  {self.total_seconds:>8.2f}  {peak_rss_mb():>11.0f}")
+        lines = [f"{'step':<{width}}  {'seconds':>8}  {'cpu s':>7}  {'peak RSS MB':>11}"]
+        lines += [f"{e.step:<{width}}  {e.seconds:>8.2f}  {e.cpu_seconds:>7.2f}  "
+                  f"{e.peak_rss_mb:>11.0f}" for e in self.events]
+        cpu = sum(e.cpu_seconds for e in self.events)
+        lines.append(f"{'total':<{width}}  {self.total_seconds:>8.2f}  {cpu:>7.2f}  "
+                     f"{peak_rss_mb():>11.0f}")
         return "\n".join(lines)
 
 
