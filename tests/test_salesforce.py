@@ -205,3 +205,21 @@ def test_quoted_newlines_blank_lines_and_crlf_keep_line_numbers(tmp_path: Path) 
     assert loaded.tables["parties"].select("record_id", "source_row").rows() == [
         (ACC_A, 2), (ACC_B, 6)]
     assert loaded.rows_read == {"Account.csv": 2}
+
+
+def test_huge_amount_is_quarantined_without_the_locale_hint(tmp_path: Path) -> None:
+    path = tmp_path / "Opportunity.csv"
+    path.write_text('"ID","ACCOUNTID","AMOUNT","ISWON"\n'
+                    f'"{OPP_1}","{ACC_A}","100000000000000000000.00","true"\n'
+                    f'"{OPP_3}","{ACC_B}","1e20","true"\n')
+    assert load_salesforce(path).quarantine.select("value", "reason").rows() == [
+        ("100000000000000000000.00", "not an amount"), ("1e20", "not an amount")]
+
+
+def test_undecodable_file_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "Account.csv"
+    path.write_bytes(b'"ID","NAME"\n"001","Soci\x81t\x8d"\n')  # undefined in cp1252
+    with pytest.raises(SourceFormatError) as err:
+        load_salesforce(path)
+    assert err.value.source_file == "Account.csv"
+    assert "cannot read the file as cp1252 text" in err.value.message

@@ -216,3 +216,23 @@ def test_value_of_the_wrong_kind_names_the_object_and_field(tmp_path: Path) -> N
     assert (err.value.source_file, err.value.row) == ("invoices.json", 2)
     assert "$.data[1].customer" in str(err.value)
 
+
+
+def test_amount_beyond_64_bits_is_quarantined(tmp_path: Path) -> None:
+    path = _write(tmp_path, "invoices.json", [BASIL, {**OLD, "total": 10**20}])
+    result = merge_loaded([load_stripe(path)])
+    assert result.tables["invoices"]["record_id"].to_list() == ["in_basil0001"]
+    assert result.quarantine.select("source_row", "column", "value").rows() == [
+        (2, "amount_cents", "100000000000000000000")]
+
+
+def test_byte_order_mark_is_accepted_and_latin1_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.json"
+    body = json.dumps({"object": "list", "data": [BASIL]}).encode()
+    path.write_bytes(b"\xef\xbb\xbf" + body)
+    assert load_stripe(path).tables["invoices"].height == 1
+    path.write_bytes(body.replace(b"Globex Industries SA", "Société".encode("latin-1")))
+    with pytest.raises(SourceFormatError) as err:
+        load_stripe(path)
+    assert err.value.source_file == "invoices.json"
+    assert "not valid JSON" in err.value.message

@@ -10,6 +10,7 @@ are counted and reported in a warning.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,7 +226,10 @@ def _money(column: str, raw: str, fmt: _Format) -> Field:
 def _amount_reason(raw: str, fmt: _Format) -> pl.Expr:
     """"not an amount", with the locale hint when the value is a number written with other
     separators than the ones set (`1 234,56` read with the default decimal point)."""
-    digits_and_separators = pl.col(raw).str.contains(r"^[-+(]?\d[\d\s\u00a0\u202f.,']*\)?-?$")
+    separators = "".join(c for c in ",.' \u00a0\u202f" if c != fmt.decimal)
+    other = "[" + re.escape(separators) + "]"
+    digits_and_separators = pl.col(raw).str.contains(r"^[-+(]?\d[\d\s\u00a0\u202f.,']*\)?-?$") \
+        & pl.col(raw).str.contains(r"\d" + other + r"\d")
     thousands = "none" if fmt.thousands is None else repr(fmt.thousands)
     hint = (f"not an amount with the number format set (decimal {fmt.decimal!r}, thousands "
             f"{thousands}): set `locale:` ({', '.join(LOCALES)}) or `decimal:` and "

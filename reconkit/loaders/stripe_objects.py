@@ -127,6 +127,11 @@ def read_stripe_list(path: Path) -> StripeList:
         raise _validation_error(str(exc), path.name) from exc
     except msgspec.DecodeError as exc:
         raise _decode_error(str(exc), raw, path.name) from exc
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(
+            f"this Stripe file is not valid JSON: it is not UTF-8 text ({exc.reason} at byte "
+            f"{exc.start})", source_file=path.name, row=raw.count(b"\n", 0, exc.start) + 1,
+            hint="save the API response as UTF-8 JSON, as the API sends it") from exc
     return doc if isinstance(doc, StripeList) else StripeList(data=doc)
 
 
