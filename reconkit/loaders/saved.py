@@ -1,16 +1,16 @@
 """Reading saved API responses (Salesforce, HubSpot, Stripe) into canonical columns.
 
 Shared by the loaders of saved JSON/CSV exports and by the connectors, which write their local
-snapshot in the same shapes. Records are first flattened to string columns (one Python pass,
-as JSON decoding already is), then parsed with vectorised polars expressions; a value that
-does not parse is quarantined with its raw text instead of being silently nulled.
+snapshot in the same shapes. Loaders build raw columns (text, or whole numbers as decoded),
+then `parse_fields` parses them with vectorised polars expressions; a value that does not
+parse is quarantined with its raw text instead of being silently nulled.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,22 +53,6 @@ def as_text(value: Any) -> str | None:
         return json.dumps(value, sort_keys=True, default=str)
     text = str(value).strip()
     return text or None
-
-
-def dig(record: Any, *keys: str) -> Any:
-    """`record[k1][k2]...`, or None as soon as a level is missing or not an object."""
-    for key in keys:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
-
-
-def flatten(numbered: Sequence[tuple[int, Any]], make: Callable[[Any], dict[str, Any]],
-            file_name: str) -> list[dict[str, Any]]:
-    """(1-based position in the file, record) pairs to string rows carrying their lineage."""
-    return [{**{k: as_text(v) for k, v in make(r).items()}, "source_file": file_name,
-             "source_row": n} for n, r in numbered]
 
 
 def string_frame(rows: Sequence[Mapping[str, str | int | None]],
