@@ -22,6 +22,7 @@ from reconkit.loaders.saved import (
     cents_expr,
     iso_date_expr,
     parse_fields,
+    paused_gc,
     plain_cents_expr,
     text_expr,
 )
@@ -31,7 +32,7 @@ _FILES = ("companies", "deals")
 _Text = str | int | float | bool | None  # HubSpot sends strings; hand-made files may not
 
 
-class _Properties(Struct):
+class _Properties(Struct, gc=False):
     """The properties reconkit reads (companies and deals); others are skipped."""
 
     name: _Text = None
@@ -47,19 +48,19 @@ class _Properties(Struct):
     hs_is_closed_won: _Text = None
 
 
-class _Link(Struct):
+class _Link(Struct, gc=False):
     id: _Text = None
 
 
-class _Links(Struct):
+class _Links(Struct, gc=False):
     results: list[_Link] | None = None
 
 
-class _Associations(Struct):
+class _Associations(Struct, gc=False):
     companies: _Links | None = None
 
 
-class _Item(Struct):
+class _Item(Struct, gc=False):
     """A CRM object, or a page of them (`results`) when the file is a list of pages."""
 
     id: _Text = None
@@ -196,7 +197,8 @@ def load_hubspot(path: Path, *, default_currency: str = "EUR", timezone: str = "
     rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for file in _hubspot_files(Path(path)):
-        records = hubspot_results(file)
+        with paused_gc():
+            records = hubspot_results(file)
         rows_read[file.name] = len(records)
         if _kind(records, file) == "companies":
             frame, q = _parties(records, file.name)

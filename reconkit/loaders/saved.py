@@ -8,9 +8,11 @@ parse is quarantined with its raw text instead of being silently nulled.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +25,23 @@ from reconkit.money import NON_CENT_CURRENCIES, currency_exponent, parse_amount_
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType, empty_quarantine
 
 LINEAGE_RAW = ("source_file", "source_row")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while decoding a large response.
+
+    Decoding allocates millions of small objects, none in a reference cycle; each allocation
+    burst would otherwise trigger collections that walk all of them again (about half of the
+    decoding time of a 150 MB Stripe export).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_json_document(path: Path, source: str) -> Any:

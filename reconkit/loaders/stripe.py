@@ -28,7 +28,14 @@ import polars as pl
 from reconkit.errors import SourceFormatError
 from reconkit.ids import sf_ref_expr
 from reconkit.loaders.base import Loaded, register_loader
-from reconkit.loaders.saved import Field, epoch_date_expr, epoch_reason, int_expr, parse_fields
+from reconkit.loaders.saved import (
+    Field,
+    epoch_date_expr,
+    epoch_reason,
+    int_expr,
+    parse_fields,
+    paused_gc,
+)
 from reconkit.loaders.stripe_objects import (
     StripeObject,
     line_frame,
@@ -207,7 +214,8 @@ def load_stripe(path: Path, *, timezone: str = "Europe/Paris", **_: Any) -> Load
     rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for file in _stripe_files(Path(path)):
-        listing = read_stripe_list(file)
+        with paused_gc():
+            listing = read_stripe_list(file)
         objects = listing.data
         rows_read[file.name] = len(objects)
         kind = _object_kind(objects, file)
@@ -222,7 +230,9 @@ def load_stripe(path: Path, *, timezone: str = "Europe/Paris", **_: Any) -> Load
             tables["parties"].append(frame)
             quarantines.append(q)
             continue
-        raw, skipped, drafts = _accounting(_document_columns(objects, kind, file.name))
+        with paused_gc():
+            columns = _document_columns(objects, kind, file.name)
+        raw, skipped, drafts = _accounting(columns)
         if skipped:
             rows_skipped[file.name] = skipped
             warnings.append(f"{file.name}: skipped {skipped} {kind.replace('_', ' ')}(s) that "

@@ -22,25 +22,25 @@ from reconkit.errors import SourceFormatError
 Scalar = int | float | str | None
 
 
-class Expandable(Struct):
+class Expandable(Struct, gc=False):
     """An expanded related object (`"customer": {"id": "cus_...", ...}`): only its id."""
 
     id: str | None = None
 
 
-class Amount(Struct):
+class Amount(Struct, gc=False):
     amount: Scalar = None
 
 
-class TaxId(Struct):
+class TaxId(Struct, gc=False):
     value: str | None = None
 
 
-class TaxIds(Struct):
+class TaxIds(Struct, gc=False):
     data: list[TaxId] | None = None
 
 
-class Metadata(Struct):
+class Metadata(Struct, gc=False):
     """The metadata keys that carry other systems' ids."""
 
     crm_account_id: str | None = None
@@ -51,32 +51,32 @@ class Metadata(Struct):
     po_number: str | None = None
 
 
-class SubscriptionDetails(Struct):
+class SubscriptionDetails(Struct, gc=False):
     subscription: str | Expandable | None = None
 
 
-class Parent(Struct):
+class Parent(Struct, gc=False):
     """basil (2025-03-31): `parent.subscription_details.subscription`."""
 
     subscription_details: SubscriptionDetails | None = None
 
 
-class Period(Struct):
+class Period(Struct, gc=False):
     start: Scalar = None
     end: Scalar = None
 
 
-class Line(Struct):
+class Line(Struct, gc=False):
     description: str | None = None
     period: Period | None = None
 
 
-class Lines(Struct):
+class Lines(Struct, gc=False):
     data: list[Line] | None = None
     has_more: bool | None = None
 
 
-class StripeObject(Struct):
+class StripeObject(Struct, gc=False):
     """A customer, invoice (both shapes) or credit note: the fields any of them needs."""
 
     id: str | None = None
@@ -107,7 +107,7 @@ class StripeObject(Struct):
     tax_ids: TaxIds | None = None
 
 
-class StripeList(Struct):
+class StripeList(Struct, gc=False):
     """`{"object": "list", "data": [...], "has_more": ...}` (also a search result)."""
 
     data: list[StripeObject]
