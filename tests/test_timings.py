@@ -48,4 +48,4 @@ def test_table_lists_each_step_and_the_total() -> None:
     assert lines[1].split()[:5] == ["load", "billing", "(stripe)", "2.00", "1.00"]
     assert lines[2].split()[:4] == ["write", "result", "1.50", "3.00"]
     assert lines[3].split()[:3] == ["total", "3.50", "4.00"]
-    assert peak_rss_mb() >= float(lines[1].split()[-1])
+    assert peak_rss_mb() >= float(lines[1].split()[-1]) - 1  # the table rounds to MB
