@@ -34,8 +34,8 @@ sample: $(STAMP)  ## regenerate the committed sample month (deterministic)
 bench-accuracy: $(STAMP)  ## 3 seeds x 1000 clients at benchmark volume
 	$(BIN)/python benchmarks/accuracy.py --seeds 1 2 3 --clients 1000 --volume bench
 
-bench-speed: $(STAMP)  ## full run at 1k / 10k / 100k invoices
-	$(BIN)/python benchmarks/speed.py --sizes 1k,10k,100k --reps 2
+bench-speed: $(STAMP)  ## native months at 10k/100k/1M invoices, per-step table (SIZES=10k,100k)
+	$(BIN)/python benchmarks/speed.py $(if $(SIZES),--sizes $(SIZES),)
 
 bench-loaders: $(STAMP)
 	$(BIN)/python benchmarks/bench_fec.py

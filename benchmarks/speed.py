@@ -1,45 +1,47 @@
-"""Speed benchmark of a full reconciliation run (load, validate, match, write) at 3 sizes.
+"""Speed benchmark: a month from NATIVE exports at 10k, 100k and 1M invoices, step by step.
 
-Prints figures, asserts nothing. For each size it generates the month once into
-`bench_data/` (git-ignored; reused when the parameters match), times `reconkit run <config>
---out <dir> --quiet` as a subprocess (best and median of `--reps` runs) with its peak RSS,
-then runs the pipeline once in-process to split the time into phases (load, parties, each
-rule, sweep and result, write). The 100k size is checked against the target: <= 30 s wall,
-<= 4 GB peak RSS.
+Prints figures and the issue-9 targets, asserts nothing. For each size it generates the month
+once with `data_samples` (`--volume bench`, about 5.4 invoices per client, cached under
+`out/bench-cache/` by parameters), then times `reconkit run run_native.yaml --timings`
+as a subprocess: wall time and peak RSS of the whole CLI run, and the seconds and peak RSS of
+each step (each loader, validation, parties, each rule, writing). In the same run it times a
+bare polars pipeline on N invoices x N payments (read two CSVs, extract the invoice reference
+from the remittance text with a regex, hash-join, write), the floor the run is compared with.
 
-    .venv/bin/python benchmarks/speed.py [--sizes 1k,10k,100k] [--reps 2] [--no-phases]
+    python benchmarks/speed.py [--sizes 10k,100k,1m] [--reps 1] [--seed 7] [--src TREE]
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
+import re
 import shutil
-import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA_ROOT = ROOT / "bench_data"
-BIN = Path(sys.executable).parent
-SIZES = {"1k": 300, "10k": 3000, "100k": 30000}   # size label -> clients (with --volume bench)
-TARGET_SIZE, TARGET_SECONDS, TARGET_RSS_MB = "100k", 30.0, 4096.0
+CACHE = ROOT / "out" / "bench-cache"
+SIZES = {"10k": 1850, "100k": 18_500, "1m": 185_000}  # label -> clients (~5.4 invoices each)
+TARGETS = {"100k": (10.0, 2048.0), "1m": (90.0, 16_384.0)}  # wall s, peak RSS MB
 TIME_V = Path("/usr/bin/time")
-# Fallback peak-RSS probe: a child that runs the command and reports its children's max RSS.
 RSS_PROBE = ("import resource, subprocess, sys; "
              "rc = subprocess.run(sys.argv[1:]).returncode; "
              "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
              "file=sys.stderr); sys.exit(rc)")
+_STEP = re.compile(r"^(?P<step>.+?)\s+(?P<s>\d+\.\d+)\s+(?P<cpu>\d+\.\d+)\s+(?P<mb>\d+)$")
 
 
 @dataclass
 class Measure:
-    """The figures of one size."""
+    """One size: the data, the CLI runs, the steps of the best run, the polars floor."""
 
     size: str
     clients: int
@@ -47,47 +49,43 @@ class Measure:
     gen_seconds: float | None
     walls: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
-    phases: list[tuple[str, float]] = field(default_factory=list)
+    steps: list[tuple[str, float, float, float]] = field(default_factory=list)
+    floor_seconds: float = 0.0
 
     @property
     def best(self) -> float:
         return min(self.walls)
 
     @property
-    def median(self) -> float:
-        return statistics.median(self.walls)
-
-    @property
     def peak_mb(self) -> float:
         return max(self.rss_mb)
 
 
-# =========================================================================== data
-def month_dir(size: str, clients: int, seed: int, month: str, volume: str) -> Path:
-    return DATA_ROOT / f"{size}_c{clients}_s{seed}_{month}_{volume}"
+# ============================================================================ data
+def month_dir(clients: int, seed: int, month: str) -> Path:
+    return CACHE / f"c{clients}_s{seed}_{month}_bench"
 
 
-def ensure_month(folder: Path, clients: int, seed: int, month: str,
-                 volume: str) -> float | None:
-    """Generate the month into `folder` unless it already holds these parameters.
+def ensure_month(folder: Path, clients: int, seed: int, month: str) -> float | None:
+    """Generate the month (native exports and truth) unless the cache has these parameters.
 
-    Returns the generation wall time, or None when the folder was reused.
+    Returns the generation wall time, or None when the cached month was reused.
     """
     from data_samples.run_configs import generate, write_run_configs
 
-    params = {"clients": clients, "seed": seed, "month": month, "volume": volume,
-              "native": False}
+    params = {"clients": clients, "seed": seed, "month": month, "volume": "bench"}
     stamp = folder / "bench_params.json"
-    if stamp.exists() and json.loads(stamp.read_text()) == params \
-            and (folder / "truth" / "summary.json").exists():
+    summary = folder / "truth" / "summary.json"
+    if summary.exists() and (not stamp.exists() or json.loads(stamp.read_text()) == params):
         write_run_configs(folder, month, name=folder.name)
+        stamp.write_text(json.dumps(params, sort_keys=True) + "\n")
         return None
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     t0 = time.perf_counter()
-    generate(folder, clients=clients, seed=seed, period=month, native=False,
-             extra=("--volume", volume), quiet=True)
+    generate(folder, clients=clients, seed=seed, period=month, native=True,
+             extra=("--volume", "bench"), quiet=True)
     seconds = time.perf_counter() - t0
     write_run_configs(folder, month, name=folder.name)
     stamp.write_text(json.dumps(params, sort_keys=True) + "\n")
@@ -97,24 +95,29 @@ def ensure_month(folder: Path, clients: int, seed: int, month: str,
 def month_counts(folder: Path) -> dict[str, int]:
     summary = json.loads((folder / "truth" / "summary.json").read_text())
     rows = summary["canonical_rows"]
+    native = folder / "native"
+    mb = sum(f.stat().st_size for f in native.rglob("*") if f.is_file()) / 1e6
     return {"invoices": rows["invoices"], "payments": rows["payments"],
-            "ledger": rows["ledger_lines"], "fec": summary["fec_lines"],
-            "parties": rows["parties"], "commitments": rows["commitments"]}
+            "fec": summary.get("fec_lines", 0), "commitments": rows["commitments"],
+            "native_mb": round(mb)}
 
 
-# =========================================================================== timing
-def timed_run(config: Path, out: Path, timeout: float) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of `reconkit run config --out out --quiet`."""
-    cmd = [str(BIN / "reconkit"), "run", str(config), "--out", str(out), "--quiet"]
+# ============================================================================ timing
+def timed_run(config: Path, out: Path, timeout: float,
+              src: Path = ROOT) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MB) and stderr of `reconkit run config --timings`."""
+    cmd = [sys.executable, "-m", "reconkit.cli", "run", str(config), "--out", str(out),
+           "--quiet", "--timings"]
     cmd = ([str(TIME_V), "-v", *cmd] if TIME_V.exists()
            else [sys.executable, "-c", RSS_PROBE, *cmd])
+    env = {**os.environ, "PYTHONPATH": str(src)}
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+                          check=False, env=env)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"reconkit run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return wall, _peak_kb(proc.stderr) / 1024
+    return wall, _peak_kb(proc.stderr) / 1024, proc.stderr
 
 
 def _peak_kb(stderr: str) -> float:
@@ -127,110 +130,115 @@ def _peak_kb(stderr: str) -> float:
     raise RuntimeError(f"no peak RSS in the output:\n{stderr[-2000:]}")
 
 
-PHASES_CODE = """
-import json, sys, time
-import reconkit
-from reconkit.config import load_config
-
-marks = []
-def progress(msg):
-    marks.append((msg, time.perf_counter()))
-
-t0 = time.perf_counter()
-cfg = load_config(sys.argv[1])
-loaded = reconkit.load_sources(cfg)
-t1 = time.perf_counter()
-result = reconkit.Reconciliation.from_config(cfg).match(loaded, progress=progress)
-t2 = time.perf_counter()
-result.write(sys.argv[2])
-t3 = time.perf_counter()
-phases = [("load + validate", t1 - t0)]
-ends = [t for _, t in marks[1:]] + [t2]
-for (msg, start), end in zip(marks, ends):
-    phases.append(("parties" if msg == "resolving parties" else msg, end - start))
-phases.append(("write", t3 - t2))
-print("PHASES", json.dumps(phases))
-"""
+def parse_steps(stderr: str) -> list[tuple[str, float, float, float]]:
+    """The `--timings` table: (step, seconds, cpu seconds, peak RSS MB), without the header
+    and total."""
+    lines = stderr.splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("step "))
+    steps = []
+    for line in lines[start + 1:]:
+        m = _STEP.match(line.strip())
+        if m is None or m["step"] == "total":
+            break
+        steps.append((m["step"], float(m["s"]), float(m["cpu"]), float(m["mb"])))
+    return steps
 
 
-def phase_run(config: Path, out: Path, timeout: float) -> list[tuple[str, float]]:
-    """Per-phase seconds of one in-process run (in a fresh interpreter, for a clean heap).
+def polars_floor(n: int) -> float:
+    """Seconds of a bare polars pipeline on n invoices x n payments: read, regex reference
+    extraction, hash join, write (the files are written beforehand, untimed)."""
+    base = pl.DataFrame({"i": pl.int_range(n, eager=True)})
+    invoices = base.select(
+        pl.format("F-2026-{}", pl.col("i").cast(pl.String).str.zfill(7)).alias("number"),
+        (pl.col("i") * 7919 % 900_000 + 1000).alias("amount_cents"))
+    payments = base.select(
+        pl.format("BK{}", pl.col("i")).alias("entry_ref"),
+        (pl.col("i") * 7919 % 900_000 + 1000).alias("amount_cents"),
+        pl.format("VIR SEPA CLIENT {} FACT F-2026-{} MERCI", pl.col("i") % 997,
+                  (pl.col("i") * 31 % n).cast(pl.String).str.zfill(7)).alias("remittance"))
+    with tempfile.TemporaryDirectory() as tmp:
+        inv_csv, pay_csv, out_csv = (Path(tmp) / x for x in ("inv.csv", "pay.csv", "out.csv"))
+        invoices.write_csv(inv_csv)
+        payments.write_csv(pay_csv)
+        t0 = time.perf_counter()
+        inv = pl.read_csv(inv_csv)
+        pay = pl.read_csv(pay_csv).with_columns(
+            pl.col("remittance").str.extract(r"(F-\d{4}-\d{7})").alias("number"))
+        pay.join(inv, on="number", how="inner").write_csv(out_csv)
+        return time.perf_counter() - t0
 
-    The last rule's share includes the final sweep and the result frames.
-    """
-    proc = subprocess.run([sys.executable, "-c", PHASES_CODE, str(config), str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"in-process run failed:\n{proc.stderr[-3000:]}")
-    line = next(x for x in proc.stdout.splitlines() if x.startswith("PHASES "))
-    return [(str(k), float(v)) for k, v in json.loads(line[len("PHASES "):])]
+
+# ============================================================================ report
+def _ratio(m: Measure) -> str:
+    return f"{m.best / m.floor_seconds:.0f}" if m.floor_seconds else "-"
 
 
-# =========================================================================== report
-def print_table(results: list[Measure], reps: int) -> None:
-    head = (f"{'size':>5} {'clients':>7} {'invoices':>8} {'payments':>8} {'ledger':>7} "
-            f"{'fec':>7} {'parties':>7} {'best s':>7} {'median s':>8} {'peak MB':>8} "
+def print_sizes(results: list[Measure], reps: int) -> None:
+    head = (f"{'size':>5} {'clients':>7} {'invoices':>8} {'payments':>8} {'fec':>8} "
+            f"{'MB in':>6} {'wall s':>7} {'peak MB':>8} {'floor s':>8} {'ratio':>6} "
             f"{'gen s':>6}")
-    print(f"\nFull run: reconkit run --quiet, {reps} repetition(s); 'ledger' = 411 lines the "
-          "engine loads, 'fec' = all FEC lines of the month's ERP.")
+    print(f"\nWhole CLI run (reconkit run run_native.yaml --timings), best of {reps}; floor = "
+          "bare polars read + regex + hash join + write of N x N rows, same run.")
     print(head)
     print("-" * len(head))
     for m in results:
         c = m.counts
-        gen = "reused" if m.gen_seconds is None else f"{m.gen_seconds:.1f}"
+        gen = "cached" if m.gen_seconds is None else f"{m.gen_seconds:.0f}"
         print(f"{m.size:>5} {m.clients:>7} {c['invoices']:>8} {c['payments']:>8} "
-              f"{c['ledger']:>7} {c['fec']:>7} {c['parties']:>7} {m.best:>7.2f} "
-              f"{m.median:>8.2f} {m.peak_mb:>8.0f} {gen:>6}")
+              f"{c['fec']:>8} {c['native_mb']:>6} {m.best:>7.2f} {m.peak_mb:>8.0f} "
+              f"{m.floor_seconds:>8.3f} {_ratio(m):>6} {gen:>6}")
 
 
-def print_growth(results: list[Measure]) -> None:
-    if len(results) < 2:
-        return
-    print("\nGrowth between sizes (1.0 = time grows exactly like the data):")
-    for a, b in itertools.pairwise(results):
-        rows_a = a.counts["invoices"] + a.counts["payments"] + a.counts["ledger"]
-        rows_b = b.counts["invoices"] + b.counts["payments"] + b.counts["ledger"]
-        data, wall = rows_b / rows_a, b.best / a.best
-        print(f"  {a.size} -> {b.size}: rows x{data:.2f}, wall x{wall:.2f}, "
-              f"RSS x{b.peak_mb / a.peak_mb:.2f}, wall/rows {wall / data:.2f}")
-
-
-def print_phases(results: list[Measure], top: int) -> None:
+def print_steps(results: list[Measure]) -> None:
+    """One row per step, (wall s, CPU s, peak MB) per size; loading and matching subtotals."""
+    names: list[str] = []
     for m in results:
-        if not m.phases:
+        names += [s for s, _, _, _ in m.steps if s not in names]
+    width = max(len(n) for n in [*names, "matching (parties + rules)"])
+    print("\nSteps: wall s / CPU s (all threads) / peak RSS MB of the process at the step's end")
+    print(f"{'step':<{width}} " + " ".join(f"{m.size:>22}" for m in results))
+    for name in names:
+        cells = []
+        for m in results:
+            hit = next(((s, c, mb) for n, s, c, mb in m.steps if n == name), None)
+            cells.append(f"{hit[0]:>7.2f} /{hit[1]:>6.2f} /{hit[2]:>6.0f}" if hit
+                         else f"{'-':>22}")
+        print(f"{name:<{width}} " + " ".join(cells))
+    gaps = [m.best - sum(s for _, s, _, _ in m.steps) for m in results]
+    print(f"{'startup, imports, exit':<{width}} " + " ".join(f"{g:>7.2f}{'':>15}" for g in gaps))
+    for label, pick in (("loading (all sources)", lambda n: n.startswith("load ")),
+                        ("matching (parties + rules)",
+                         lambda n: n == "resolving parties" or n.startswith("rule "))):
+        sums = [(sum(s for n, s, _, _ in m.steps if pick(n)),
+                 sum(c for n, _, c, _ in m.steps if pick(n))) for m in results]
+        print(f"{label:<{width}} " + " ".join(f"{s:>7.2f} /{c:>6.2f}{'':>8}" for s, c in sums))
+
+
+def print_targets(results: list[Measure]) -> None:
+    print()
+    for size, (seconds, mb) in TARGETS.items():
+        m = next((r for r in results if r.size == size), None)
+        if m is None:
+            print(f"Target {size}: <= {seconds:.0f} s and <= {mb / 1024:.0f} GB: not run")
             continue
-        total = sum(s for _, s in m.phases)
-        print(f"\nPhases at {m.size} (one in-process run, {total:.2f} s; top {top}):")
-        for name, secs in sorted(m.phases, key=lambda p: -p[1])[:top]:
-            print(f"  {name:<40} {secs:>8.2f} s {100 * secs / total:>5.1f} %")
+        ok = m.best <= seconds and m.peak_mb <= mb
+        print(f"Target {size}: wall {m.best:.2f} s (<= {seconds:.0f}), peak RSS "
+              f"{m.peak_mb:.0f} MB (<= {mb:.0f}) -> {'MET' if ok else 'NOT MET'}")
 
 
-def print_verdict(results: list[Measure]) -> None:
-    target = next((m for m in results if m.size == TARGET_SIZE), None)
-    if target is None:
-        print(f"\nTarget: size {TARGET_SIZE} not run.")
-        return
-    ok_t, ok_m = target.best <= TARGET_SECONDS, target.peak_mb <= TARGET_RSS_MB
-    print(f"\nTarget at {TARGET_SIZE}: wall {target.best:.2f} s (<= {TARGET_SECONDS:.0f} s: "
-          f"{'MET' if ok_t else 'NOT MET'}), peak RSS {target.peak_mb:.0f} MB "
-          f"(<= {TARGET_RSS_MB:.0f} MB: {'MET' if ok_m else 'NOT MET'}) -> "
-          f"{'TARGET MET' if ok_t and ok_m else 'TARGET NOT MET'}")
-
-
-# =========================================================================== main
+# ============================================================================ main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(SIZES),
+    parser.add_argument("--sizes", default="10k,100k,1m",
                         help=f"comma-separated, among {', '.join(SIZES)}")
-    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--month", default="2026-10")
-    parser.add_argument("--volume", default="bench", help="generator volume preset")
-    parser.add_argument("--no-phases", action="store_true", help="skip the in-process split")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per run")
+    parser.add_argument("--src", type=Path, default=ROOT,
+                        help="reconkit source tree to time (e.g. an older checkout)")
     args = parser.parse_args(argv)
-    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     unknown = [s for s in sizes if s not in SIZES]
     if unknown or args.reps < 1:
         parser.error(f"unknown size(s) {unknown}; choose among {list(SIZES)}; reps >= 1")
@@ -238,26 +246,29 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Measure] = []
     for size in sizes:
         clients = SIZES[size]
-        folder = month_dir(size, clients, args.seed, args.month, args.volume)
-        print(f"[{size}] data in {folder.relative_to(ROOT)} ...", flush=True)
-        gen = ensure_month(folder, clients, args.seed, args.month, args.volume)
+        folder = month_dir(clients, args.seed, args.month)
+        print(f"[{size}] month in {folder.relative_to(ROOT)} ...", flush=True)
+        gen = ensure_month(folder, clients, args.seed, args.month)
         m = Measure(size, clients, month_counts(folder), gen)
-        config, out = folder / "run_canonical.yaml", folder / "out_run"
+        best_steps: tuple[float, list[tuple[str, float, float, float]]] | None = None
         for rep in range(args.reps):
-            wall, rss = timed_run(config, out, args.timeout)
+            wall, rss, stderr = timed_run(folder / "run_native.yaml", folder / "out_run",
+                                          args.timeout, args.src)
             m.walls.append(wall)
             m.rss_mb.append(rss)
-            print(f"[{size}] run {rep + 1}/{args.reps}: {wall:.2f} s, {rss:.0f} MB",
-                  flush=True)
-        if not args.no_phases:
-            m.phases = phase_run(config, folder / "out_phases", args.timeout)
+            if best_steps is None or wall < best_steps[0]:
+                best_steps = (wall, parse_steps(stderr))
+            print(f"[{size}] run {rep + 1}/{args.reps}: {wall:.2f} s, {rss:.0f} MB", flush=True)
+        m.steps = best_steps[1] if best_steps else []
         results.append(m)
-    print(f"\nmachine: {os.cpu_count()} CPU(s), python {sys.version.split()[0]}, peak RSS via "
-          f"{'/usr/bin/time -v' if TIME_V.exists() else 'getrusage(RUSAGE_CHILDREN)'}")
-    print_table(results, args.reps)
-    print_growth(results)
-    print_phases(results, top=8)
-    print_verdict(results)
+        # after the CLI runs, so their peak RSS is not this process's
+        m.floor_seconds = min(polars_floor(m.counts["invoices"]) for _ in range(3))
+    print(f"\nmachine: {os.cpu_count()} CPU(s), load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, python "
+          f"{sys.version.split()[0]}, polars {pl.__version__}")
+    print_sizes(results, args.reps)
+    print_steps(results)
+    print_targets(results)
     return 0
 
 

@@ -95,3 +95,22 @@ def test_not_a_hubspot_response(tmp_path: Path) -> None:
     path.write_text(json.dumps({"status": "error", "message": "Authentication credentials"}))
     with pytest.raises(SourceFormatError, match="not a saved HubSpot CRM v3 response"):
         load_hubspot(path)
+
+
+def test_values_that_are_not_strings_are_read_as_text(tmp_path: Path) -> None:
+    deal = _deal("7", "10", closedate="2024-02-28T10:00:00Z", dealstage="closedwon")
+    deal["properties"]["amount"] = 12000.5
+    deal["properties"]["hs_is_closed_won"] = True
+    deal["id"] = 7
+    path = tmp_path / "deals.json"
+    path.write_text(json.dumps({"results": [deal]}))
+    c = load_hubspot(path).tables["commitments"]
+    assert c.select("record_id", "amount_cents").rows() == [("7", 1200050)]
+
+
+def test_truncated_file_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "deals.json"
+    path.write_text('{"results": [{"id": "1", "properties": {"amount": "1')
+    with pytest.raises(SourceFormatError, match="not valid JSON") as err:
+        load_hubspot(path)
+    assert err.value.source_file == "deals.json"

@@ -149,3 +149,77 @@ def test_unknown_object_is_a_readable_error(tmp_path: Path) -> None:
     with pytest.raises(SourceFormatError, match="which Salesforce object") as err:
         load_salesforce(path)
     assert "export.csv" in str(err.value)
+
+
+def test_amount_in_another_locale_is_quarantined_with_the_locale_hint(tmp_path: Path) -> None:
+    path = tmp_path / "Opportunity.csv"
+    path.write_text('"ID","ACCOUNTID","AMOUNT","ISWON"\n'
+                    f'"{OPP_1}","{ACC_A}","1 234,56","true"\n'
+                    f'"{OPP_3}","{ACC_B}","douze","true"\n')
+    loaded = load_salesforce(path)
+    assert loaded.tables["commitments"].height == 0
+    assert loaded.quarantine.select("source_row", "column", "value", "reason").rows() == [
+        (2, "amount_cents", "1 234,56",
+         "not an amount with the number format set (decimal '.', thousands none): set "
+         "`locale:` (fr_FR, en_US, en_GB, de_DE) or `decimal:` and `thousands:` in the "
+         "source options"),
+        (3, "amount_cents", "douze", "not an amount")]
+    fr = load_salesforce(path, locale="fr_FR")
+    assert fr.tables["commitments"]["amount_cents"].to_list() == [123456]
+
+
+@pytest.mark.parametrize(("header", "missing"), [
+    ('"ACCOUNTID","AMOUNT","ISWON"', "'Id'"),
+    ('"ID","ACCOUNTID","ISWON"', "'Amount'"),
+])
+def test_file_without_id_or_amount_column_names_it(tmp_path: Path, header: str,
+                                                   missing: str) -> None:
+    path = tmp_path / "Opportunity.csv"
+    path.write_text(f'{header}\n"a","b","true"\n')
+    with pytest.raises(SourceFormatError) as err:
+        load_salesforce(path)
+    assert (err.value.source_file, err.value.row) == ("Opportunity.csv", 1)
+    assert err.value.message == (f"this Opportunity export has no {missing} column, so none "
+                                 "of its rows can be loaded")
+
+
+def test_encoding_guessed_on_a_sample_falls_back_on_the_whole_file(tmp_path: Path) -> None:
+    filler = "".join(f'"{OPP_2}","{ACC_B}","Lost {i}","1.0","false"\n' for i in range(3000))
+    text = ('"ID","ACCOUNTID","NAME","AMOUNT","ISWON"\n' + filler
+            + f'"{OPP_1}","{ACC_A}","Société générale","10.0","true"\n')
+    path = tmp_path / "Opportunity.csv"
+    path.write_bytes(text.encode("cp1252"))  # the sample (64 KB) is plain ASCII
+    loaded = load_salesforce(path)
+    assert loaded.tables["commitments"].select("name", "source_row").rows() == [
+        ("Société générale", 3002)]
+
+
+def test_quoted_newlines_blank_lines_and_crlf_keep_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "Account.csv"
+    path.write_bytes(('"ID","NAME","DESCRIPTION"\r\n'
+                      f'"{ACC_A}","Globex","two\r\nlines"\r\n'
+                      '\r\n'
+                      '  \r\n'
+                      f'"{ACC_B}","Globex Lyon",""\r\n').encode())
+    loaded = load_salesforce(path)
+    assert loaded.tables["parties"].select("record_id", "source_row").rows() == [
+        (ACC_A, 2), (ACC_B, 6)]
+    assert loaded.rows_read == {"Account.csv": 2}
+
+
+def test_huge_amount_is_quarantined_without_the_locale_hint(tmp_path: Path) -> None:
+    path = tmp_path / "Opportunity.csv"
+    path.write_text('"ID","ACCOUNTID","AMOUNT","ISWON"\n'
+                    f'"{OPP_1}","{ACC_A}","100000000000000000000.00","true"\n'
+                    f'"{OPP_3}","{ACC_B}","1e20","true"\n')
+    assert load_salesforce(path).quarantine.select("value", "reason").rows() == [
+        ("100000000000000000000.00", "not an amount"), ("1e20", "not an amount")]
+
+
+def test_undecodable_file_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "Account.csv"
+    path.write_bytes(b'"ID","NAME"\n"001","Soci\x81t\x8d"\n')  # undefined in cp1252
+    with pytest.raises(SourceFormatError) as err:
+        load_salesforce(path)
+    assert err.value.source_file == "Account.csv"
+    assert "cannot read the file as cp1252 text" in err.value.message

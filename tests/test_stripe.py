@@ -87,6 +87,9 @@ def test_invoices_both_shapes_exact_values(export: Path) -> None:
         "commitment_ref": "006x0000001YuG5AAK", "po_number": "PO-77",
         "period_start": dt.date(2024, 2, 1), "period_end": dt.date(2024, 3, 1),
         "status": "paid", "doc_type": "invoice",
+        "subscription_ref": None, "contract_number": None,
+        "crm_opportunity_id": "006x0000001YuG5AAK", "line_text": None,
+        "line_period_start": None, "line_period_end": None,
     }
     old = inv.row(1, named=True)
     assert (old["party_record_id"], old["tax_cents"], old["net_cents"], old["amount_cents"],
@@ -158,3 +161,78 @@ def test_not_a_list_response(tmp_path: Path) -> None:
     path.write_text('{"error": {"message": "No such invoice"}}')
     with pytest.raises(SourceFormatError, match="not a saved Stripe list response"):
         load_stripe(path)
+
+
+def test_subscription_and_lines_of_both_shapes_are_columns(tmp_path: Path) -> None:
+    basil = {**BASIL, "parent": {"type": "subscription_details", "subscription_details": {
+        "subscription": "sub_basil", "metadata": {}}},
+        "lines": {"object": "list", "has_more": False, "data": [
+            {"description": "Plan Pro", "period": {"start": 1706742000, "end": 1709247600}},
+            {"description": "Seats x3", "period": {"start": 1706742000, "end": 1709334000}}]}}
+    old = {**OLD, "subscription": {"id": "sub_old", "object": "subscription"}}
+    path = _write(tmp_path, "invoices.json", [basil, old])
+    inv = load_stripe(path).tables["invoices"]
+    assert inv.select("subscription_ref", "contract_number", "line_text", "line_period_start",
+                      "line_period_end").rows() == [
+        ("sub_basil", None, "Plan Pro | Seats x3", dt.date(2024, 2, 1), dt.date(2024, 3, 2)),
+        ("sub_old", "00000102", None, None, None)]
+
+
+def test_has_more_warns_that_the_export_is_incomplete(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.json"
+    path.write_text(json.dumps({"object": "list", "has_more": True, "data": [BASIL, OLD]}))
+    loaded = load_stripe(path)
+    assert loaded.tables["invoices"].height == 2
+    assert loaded.warnings == (
+        "invoices.json: incomplete export: the saved list says has_more: true, so only the "
+        "first 2 invoices were saved and the others are missing from this run (save every "
+        "page, e.g. with `reconkit sync stripe`)",)
+
+
+@pytest.mark.parametrize("stamp", [1709283600000, 10**13, -(10**13)])
+def test_timestamp_in_milliseconds_is_quarantined_with_the_hint(tmp_path: Path,
+                                                                 stamp: int) -> None:
+    path = _write(tmp_path, "invoices.json", [BASIL, {**OLD, "created": stamp}])
+    result = merge_loaded([load_stripe(path)])
+    assert result.tables["invoices"]["record_id"].to_list() == ["in_basil0001"]
+    assert result.quarantine.rows() == [(
+        "billing", "invoices.json", 2, "issue_date", str(stamp),
+        "timestamp in milliseconds? expected Unix seconds (10 digits, e.g. 1709283600)")]
+
+
+def test_timestamp_that_is_no_whole_number_is_quarantined(tmp_path: Path) -> None:
+    path = _write(tmp_path, "invoices.json", [{**OLD, "due_date": "soon"},
+                                              {**OLD, "id": "in_f", "due_date": 1e20}])
+    q = load_stripe(path).quarantine
+    assert q.select("source_row", "column", "value", "reason").rows() == [
+        (1, "due_date", "soon", "not a Unix timestamp (expected whole seconds)"),
+        (2, "due_date", "1e+20", "not a Unix timestamp (expected whole seconds)")]
+
+
+def test_value_of_the_wrong_kind_names_the_object_and_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, "invoices.json", [BASIL, {**OLD, "customer": ["cus_1"]}])
+    with pytest.raises(SourceFormatError) as err:
+        load_stripe(path)
+    assert (err.value.source_file, err.value.row) == ("invoices.json", 2)
+    assert "$.data[1].customer" in str(err.value)
+
+
+
+def test_amount_beyond_64_bits_is_quarantined(tmp_path: Path) -> None:
+    path = _write(tmp_path, "invoices.json", [BASIL, {**OLD, "total": 10**20}])
+    result = merge_loaded([load_stripe(path)])
+    assert result.tables["invoices"]["record_id"].to_list() == ["in_basil0001"]
+    assert result.quarantine.select("source_row", "column", "value").rows() == [
+        (2, "amount_cents", "100000000000000000000")]
+
+
+def test_byte_order_mark_is_accepted_and_latin1_is_a_readable_error(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.json"
+    body = json.dumps({"object": "list", "data": [BASIL]}).encode()
+    path.write_bytes(b"\xef\xbb\xbf" + body)
+    assert load_stripe(path).tables["invoices"].height == 1
+    path.write_bytes(body.replace(b"Globex Industries SA", "Société".encode("latin-1")))
+    with pytest.raises(SourceFormatError) as err:
+        load_stripe(path)
+    assert err.value.source_file == "invoices.json"
+    assert "not valid JSON" in err.value.message

@@ -13,14 +13,19 @@ from reconkit.errors import ReconkitError
 from reconkit.paths import SAMPLE_DIR
 
 
-def _run(config_path: Path, out: Path, quiet: bool) -> dict[str, object]:
+def _run(config_path: Path, out: Path, quiet: bool,
+         timings: bool = False) -> dict[str, object]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from reconkit.config import load_config
     from reconkit.pipeline import run
     from reconkit.progress import run_steps
     from reconkit.report import render_summary
+    from reconkit.timings import Timings
 
+    recorder = Timings() if timings else None
+    if recorder is not None:
+        recorder.start("read run config")
     cfg = load_config(config_path)
     with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=quiet) as bar:
@@ -29,8 +34,12 @@ def _run(config_path: Path, out: Path, quiet: bool) -> dict[str, object]:
         def progress(msg: str) -> None:
             bar.update(task, advance=1, description=msg)
 
-        result = run(cfg, out, progress=progress)
+        result = run(cfg, out, progress=progress, timings=recorder)
     summary = result.summary()
+    if recorder is not None:
+        # stderr, so that `--json` output stays parseable
+        typer.echo("Timings (seconds, peak RSS of the process so far):", err=True)
+        typer.echo(recorder.table(), err=True)
     if not quiet:
         typer.echo(render_summary(summary))
         for w in result.warnings:
@@ -45,10 +54,12 @@ def run_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder")] = Path("out/run"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
     json_summary: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    timings: Annotated[bool, typer.Option(
+        "--timings", help="print the seconds and peak memory of each step (to stderr)")] = False,
 ) -> None:
     """Load, validate, match and write the result contract to OUT."""
     try:
-        summary = _run(config, out, quiet or json_summary)
+        summary = _run(config, out, quiet or json_summary, timings)
     except ReconkitError as exc:
         _fail(exc)
         return

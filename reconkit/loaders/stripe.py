@@ -1,11 +1,21 @@
 """Stripe saved list responses (customers, invoices, credit notes) -> billing tables.
 
-Reads `{"object": "list", "data": [...]}` files as the API (or `reconkit sync`) wrote them.
-Both invoice shapes are read, detected per object: the 2025-03-31 "basil" one (`parent`,
-`total_taxes`, `payments`) and the older one (`subscription`, `tax`, `total_tax_amounts`,
-`paid`). Amounts are already integer minor units (JPY included); currencies are upper-cased;
-Unix timestamps become dates in the company time zone. Drafts (no number yet) and void
-documents are not accounting documents: they are counted, skipped and reported in a warning.
+Reads `{"object": "list", "data": [...]}` files as the API (or `reconkit sync`) wrote them,
+decoded by msgspec into typed Structs (`stripe_objects`) and turned into polars columns in
+one pass per field. Both invoice shapes are read, per object: the 2025-03-31 "basil" one
+(`parent.subscription_details`, `total_taxes`, `payments`) and the older one (`subscription`,
+`tax`, `total_tax_amounts`, `paid`). Amounts are already integer minor units (JPY included);
+currencies are upper-cased; Unix timestamps become dates in the company time zone (a
+timestamp in milliseconds is quarantined with that hint, not read as the year 58875). Drafts
+(no number yet) and void documents are not accounting documents: they are counted, skipped and
+reported in a warning. A list saved with `"has_more": true` is only the first page of the
+export: it is loaded, and the load warns that records are missing (the run goes on, since the
+first page is still right; `reconkit sync stripe` saves every page).
+
+Besides the canonical columns, invoices keep `subscription_ref`, `contract_number`,
+`crm_opportunity_id` and the lines' text and period (`line_text`, `line_period_start`,
+`line_period_end`) for contract matching; schema validation drops what the canonical
+schema does not define.
 """
 
 from __future__ import annotations
@@ -20,37 +30,31 @@ from reconkit.ids import sf_ref_expr
 from reconkit.loaders.base import Loaded, register_loader
 from reconkit.loaders.saved import (
     Field,
-    dig,
     epoch_date_expr,
-    flatten,
+    epoch_reason,
     int_expr,
     parse_fields,
-    read_json_document,
-    string_frame,
-    text_expr,
+    paused_gc,
+)
+from reconkit.loaders.stripe_objects import (
+    StripeObject,
+    line_frame,
+    read_stripe_list,
+    ref_id,
+    subscription_id,
+    tax_amount,
+    whole_numbers,
 )
 from reconkit.schemas import empty_quarantine
 
 _OBJECTS = {"customer": "customers", "invoice": "invoices", "credit_note": "credit_notes"}
 _NOT_MINOR_UNITS = "not an amount in minor units (expected a whole number)"
-_NOT_TIMESTAMP = "not a Unix timestamp (expected whole seconds)"
 
 
-def stripe_list(doc: Any, file_name: str) -> list[dict[str, Any]]:
-    """The `data` of a saved list (or search) response, or a bare list of objects."""
-    data = doc.get("data") if isinstance(doc, dict) else doc
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise SourceFormatError(
-            "this is not a saved Stripe list response (expected {\"object\": \"list\", "
-            "\"data\": [...]})", source_file=file_name,
-            hint="save the JSON returned by GET /v1/invoices (or customers, credit_notes)")
-    return data
-
-
-def _object_kind(records: list[dict[str, Any]], path: Path) -> str:
-    kinds = {r.get("object") for r in records} - {None}
+def _object_kind(objects: list[StripeObject], path: Path) -> str:
+    kinds = {o.object for o in objects} - {None}
     if len(kinds) == 1 and (kind := kinds.pop()) in _OBJECTS:
-        return kind
+        return str(kind)
     stem = path.stem.lower()
     for kind, plural in _OBJECTS.items():
         if stem.startswith((plural, kind)):
@@ -61,117 +65,131 @@ def _object_kind(records: list[dict[str, Any]], path: Path) -> str:
         hint="name it customers.json, invoices.json or credit_notes.json")
 
 
-def _sum_amounts(items: Any) -> int | str | None:
-    if not isinstance(items, list):
-        return None
-    amounts = [i.get("amount") if isinstance(i, dict) else None for i in items]
-    cents = [a for a in amounts if isinstance(a, int) and not isinstance(a, bool)]
-    if len(cents) == len(amounts):
-        return sum(cents)
-    return "; ".join(str(a) for a in amounts)
+def _text(values: list[str | None]) -> pl.Series:
+    """Text as a person reads it: stripped, blank = missing."""
+    s = pl.Series(values, dtype=pl.String).str.strip_chars()
+    return s.set(s == "", None)
 
 
-def _tax(record: dict[str, Any]) -> Any:
-    """Tax in minor units from whichever shape the object has."""
-    if "total_taxes" in record:
-        return _sum_amounts(record["total_taxes"])
-    if record.get("tax") is not None:
-        return record["tax"]
-    return _sum_amounts(record.get("total_tax_amounts"))
+def _ints(raw: pl.DataFrame, col: str) -> pl.Expr:
+    """A whole-number column: as decoded, or parsed from the text kept for quarantine."""
+    return pl.col(col) if raw.schema[col] == pl.Int64 else int_expr(col)
 
 
-def _customer_id(value: Any) -> Any:
-    return value.get("id") if isinstance(value, dict) else value
+def _lineage(n: int, file_name: str) -> dict[str, pl.Series]:
+    return {"source_file": pl.Series([file_name] * n, dtype=pl.String),
+            "source_row": pl.Series(range(1, n + 1), dtype=pl.Int64)}
 
 
-def _legal_id(record: dict[str, Any]) -> Any:
-    tax_ids = dig(record, "tax_ids", "data") or []
-    for tax_id in tax_ids:
-        if isinstance(tax_id, dict) and tax_id.get("value"):
-            return tax_id["value"]
-    return dig(record, "metadata", "siren")
-
-
-def _customer_row(r: dict[str, Any]) -> dict[str, Any]:
-    return {"id": r.get("id"), "name": r.get("name"), "legal_id": _legal_id(r),
-            "crm_ref": dig(r, "metadata", "crm_account_id"),
-            "erp_ref": dig(r, "metadata", "erp_account")}
-
-
-def _invoice_row(r: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": r.get("id"), "number": r.get("number"), "customer": _customer_id(r.get("customer")),
-        "customer_name": r.get("customer_name"),
-        "issued": r.get("effective_at") if r.get("effective_at") is not None else r.get("created"),
-        "due": r.get("due_date"), "currency": r.get("currency"),
-        "net": r.get("total_excluding_tax"), "tax": _tax(r), "total": r.get("total"),
-        "commitment_ref": dig(r, "metadata", "contract_number")
-        or dig(r, "metadata", "sf_opportunity_id"),
-        "po_number": dig(r, "metadata", "po_number"),
-        "period_start": r.get("period_start"), "period_end": r.get("period_end"),
-        "status": r.get("status"), "credited": None,
-    }
-
-
-def _credit_note_row(r: dict[str, Any]) -> dict[str, Any]:
-    net = r.get("total_excluding_tax")
-    taxes = _tax(r) if ("total_taxes" in r or "total_tax_amounts" in r or "tax" in r) else None
-    return {
-        "id": r.get("id"), "number": r.get("number"), "customer": _customer_id(r.get("customer")),
-        "customer_name": r.get("customer_name"),
-        "issued": r.get("effective_at") if r.get("effective_at") is not None else r.get("created"),
-        "due": None, "currency": r.get("currency"),
-        "net": net if net is not None else r.get("subtotal"), "tax": taxes,
-        "total": r.get("amount"), "commitment_ref": dig(r, "metadata", "contract_number"),
-        "po_number": None, "period_start": None, "period_end": None,
-        "status": r.get("status"), "credited": _customer_id(r.get("invoice")),
-    }
-
-
-_DOC_COLUMNS = ("id", "number", "customer", "customer_name", "issued", "due", "currency", "net",
-                "tax", "total", "commitment_ref", "po_number", "period_start", "period_end",
-                "status", "credited")
-
-
-def _parties(rows: list[dict[str, Any]]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = string_frame(rows, ("source_file", "source_row", "id", "name", "legal_id", "crm_ref",
-                              "erp_ref"))
-    fields = [Field("record_id", "id", text_expr("id"), ""),
-              Field("name", "name", text_expr("name"), ""),
-              Field("legal_id", "legal_id", text_expr("legal_id"), ""),
+def _parties(objects: list[StripeObject], file_name: str,
+             ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    meta = [o.metadata for o in objects]
+    tax_ids = [next((t.value for t in o.tax_ids.data if t.value), None)
+               if o.tax_ids is not None and o.tax_ids.data else None for o in objects]
+    raw = pl.DataFrame({
+        **_lineage(len(objects), file_name),
+        "id": _text([o.id for o in objects]), "name": _text([o.name for o in objects]),
+        "legal_id": _text([t or (m.siren if m else None) for t, m in zip(tax_ids, meta,
+                                                                           strict=True)]),
+        "crm_ref": _text([m.crm_account_id if m else None for m in meta]),
+        "erp_ref": _text([m.erp_account if m else None for m in meta]),
+    })
+    fields = [Field("record_id", "id", pl.col("id"), ""),
+              Field("name", "name", pl.col("name"), ""),
+              Field("legal_id", "legal_id", pl.col("legal_id"), ""),
               Field("crm_ref", "crm_ref", sf_ref_expr(pl.col("crm_ref")), ""),
-              Field("erp_ref", "erp_ref", text_expr("erp_ref"), "")]
+              Field("erp_ref", "erp_ref", pl.col("erp_ref"), "")]
     return parse_fields(raw, fields, "billing")
 
 
-def _documents(rows: list[dict[str, Any]], doc_type: str, tz: str,
+def _document_columns(objects: list[StripeObject], kind: str, file_name: str,
+                      ) -> pl.DataFrame:
+    """The raw columns of invoices or credit notes, one Series per field."""
+    invoice = kind == "invoice"
+    none: list[Any] = [None] * len(objects)
+    meta = [o.metadata for o in objects]
+    return pl.DataFrame({
+        **_lineage(len(objects), file_name),
+        "id": _text([o.id for o in objects]), "number": _text([o.number for o in objects]),
+        "customer": _text([ref_id(o.customer) for o in objects]),
+        "customer_name": _text([o.customer_name for o in objects]),
+        "currency": _text([o.currency for o in objects]),
+        "status": _text([o.status for o in objects]),
+        "issued": whole_numbers("issued", [o.effective_at if o.effective_at is not None
+                                           else o.created for o in objects]),
+        "due": whole_numbers("due", [o.due_date for o in objects] if invoice else none),
+        "period_start": whole_numbers("period_start", [o.period_start for o in objects]
+                                      if invoice else none),
+        "period_end": whole_numbers("period_end", [o.period_end for o in objects]
+                                    if invoice else none),
+        "net": whole_numbers("net", [o.total_excluding_tax if invoice
+                                     or o.total_excluding_tax is not None else o.subtotal
+                                     for o in objects]),
+        "tax": whole_numbers("tax", [tax_amount(o) for o in objects]),
+        "total": whole_numbers("total", [o.total if invoice else o.amount for o in objects]),
+        "credited": _text(none if invoice else [ref_id(o.invoice) for o in objects]),
+        "contract_number": _text([m.contract_number if m else None for m in meta]),
+        "crm_opportunity_id": _text([m.sf_opportunity_id if m else None for m in meta]),
+        "po_number": _text([m.po_number if m else None for m in meta] if invoice else none),
+        "subscription_ref": _text([subscription_id(o) for o in objects]),
+    })
+
+
+def _documents(raw: pl.DataFrame, lines: pl.DataFrame, doc_type: str, tz: str,
                ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = string_frame(rows, ("source_file", "source_row", *_DOC_COLUMNS))
     sign = -1 if doc_type == "credit_note" else 1
+
+    def date(column: str, col: str) -> Field:
+        return Field(column, col, epoch_date_expr(_ints(raw, col), tz),
+                     epoch_reason(_ints(raw, col)))
+
     fields = [
-        Field("record_id", "id", text_expr("id"), ""),
-        Field("number", "number", text_expr("number"), ""),
-        Field("party_record_id", "customer", text_expr("customer"), ""),
-        Field("party_name", "customer_name", text_expr("customer_name"), ""),
-        Field("issue_date", "issued", epoch_date_expr("issued", tz), _NOT_TIMESTAMP),
-        Field("due_date", "due", epoch_date_expr("due", tz), _NOT_TIMESTAMP),
+        Field("record_id", "id", pl.col("id"), ""),
+        Field("number", "number", pl.col("number"), ""),
+        Field("party_record_id", "customer", pl.col("customer"), ""),
+        Field("party_name", "customer_name", pl.col("customer_name"), ""),
+        date("issue_date", "issued"), date("due_date", "due"),
         Field("currency", "currency", pl.col("currency").str.to_uppercase(), ""),
-        Field("net_cents", "net", int_expr("net") * sign, _NOT_MINOR_UNITS),
-        Field("tax_cents", "tax", int_expr("tax") * sign, _NOT_MINOR_UNITS),
-        Field("amount_cents", "total", int_expr("total") * sign, _NOT_MINOR_UNITS),
-        Field("credited_invoice_id", "credited", text_expr("credited"), ""),
-        Field("commitment_ref", "commitment_ref", sf_ref_expr(pl.col("commitment_ref")), ""),
-        Field("po_number", "po_number", text_expr("po_number"), ""),
-        Field("period_start", "period_start", epoch_date_expr("period_start", tz),
-              _NOT_TIMESTAMP),
-        Field("period_end", "period_end", epoch_date_expr("period_end", tz), _NOT_TIMESTAMP),
-        Field("status", "status", text_expr("status"), ""),
+        Field("net_cents", "net", _ints(raw, "net") * sign, _NOT_MINOR_UNITS),
+        Field("tax_cents", "tax", _ints(raw, "tax") * sign, _NOT_MINOR_UNITS),
+        Field("amount_cents", "total", _ints(raw, "total") * sign, _NOT_MINOR_UNITS),
+        Field("credited_invoice_id", "credited", pl.col("credited"), ""),
+        Field("commitment_ref", "contract_number",
+              sf_ref_expr(pl.coalesce("contract_number", "crm_opportunity_id")), ""),
+        Field("po_number", "po_number", pl.col("po_number"), ""),
+        date("period_start", "period_start"), date("period_end", "period_end"),
+        Field("status", "status", pl.col("status"), ""),
     ]
-    return parse_fields(raw, fields, "billing", {"doc_type": pl.lit(doc_type)})
+    extra = {"doc_type": pl.lit(doc_type), "subscription_ref": pl.col("subscription_ref"),
+             "contract_number": pl.col("contract_number"),
+             "crm_opportunity_id": sf_ref_expr(pl.col("crm_opportunity_id")),
+             "line_text": pl.col("line_text"),
+             "line_period_start": epoch_date_expr(pl.col("line_start"), tz),
+             "line_period_end": epoch_date_expr(pl.col("line_end"), tz)}
+    return parse_fields(raw.join(lines, on="source_row", how="left"), fields, "billing",
+                        extra)
 
 
-def _is_accounting_document(record: dict[str, Any]) -> bool:
-    return record.get("status") not in ("draft", "void") and record.get("number") is not None
+def _line_summary(objects: list[StripeObject]) -> pl.DataFrame:
+    """Per document (by source_row): its lines' descriptions and the span of their periods."""
+    lines = line_frame(objects)
+    ints = {c: pl.col(c) if lines.schema[c] == pl.Int64 else pl.col(c).cast(pl.Int64,
+                                                                            strict=False)
+            for c in ("start", "end")}
+    return lines.group_by("__i").agg(
+        pl.col("description").drop_nulls().str.join(" | ").alias("line_text"),
+        ints["start"].min().alias("line_start"), ints["end"].max().alias("line_end"),
+    ).select((pl.col("__i") + 1).alias("source_row"), pl.all().exclude("__i"))
+
+
+def _accounting(raw: pl.DataFrame) -> tuple[pl.DataFrame, int, int]:
+    """(documents that are accounting documents, skipped count, drafts among the skipped)."""
+    status = pl.col("status")
+    draft = (status == "draft").fill_null(False) \
+        | (pl.col("number").is_null() & (status != "void").fill_null(True))
+    void = (status == "void").fill_null(False)
+    counts = raw.select(draft.sum().alias("d"), (draft | void).sum().alias("s")).row(0)
+    return raw.filter(~(draft | void)), int(counts[1]), int(counts[0])
 
 
 def _stripe_files(path: Path) -> list[Path]:
@@ -196,26 +214,31 @@ def load_stripe(path: Path, *, timezone: str = "Europe/Paris", **_: Any) -> Load
     rows_skipped: dict[str, int] = {}
     warnings: list[str] = []
     for file in _stripe_files(Path(path)):
-        records = stripe_list(read_json_document(file, "Stripe"), file.name)
-        rows_read[file.name] = len(records)
-        kind = _object_kind(records, file)
+        with paused_gc():
+            listing = read_stripe_list(file)
+        objects = listing.data
+        rows_read[file.name] = len(objects)
+        kind = _object_kind(objects, file)
+        if listing.has_more:
+            warnings.append(
+                f"{file.name}: incomplete export: the saved list says has_more: true, so "
+                f"only the first {len(objects)} {_OBJECTS[kind].replace('_', ' ')} were "
+                "saved and the others are missing from this run (save every page, e.g. "
+                "with `reconkit sync stripe`)")
         if kind == "customer":
-            frame, q = _parties(flatten(list(enumerate(records, start=1)), _customer_row,
-                                      file.name))
+            frame, q = _parties(objects, file.name)
             tables["parties"].append(frame)
             quarantines.append(q)
             continue
-        kept = [(n, r) for n, r in enumerate(records, start=1) if _is_accounting_document(r)]
-        skipped = len(records) - len(kept)
+        with paused_gc():
+            columns = _document_columns(objects, kind, file.name)
+        raw, skipped, drafts = _accounting(columns)
         if skipped:
             rows_skipped[file.name] = skipped
-            drafts = sum(1 for r in records if r.get("status") == "draft"
-                         or (r.get("number") is None and r.get("status") != "void"))
             warnings.append(f"{file.name}: skipped {skipped} {kind.replace('_', ' ')}(s) that "
                             f"are not accounting documents ({drafts} draft, "
                             f"{skipped - drafts} void)")
-        make = _invoice_row if kind == "invoice" else _credit_note_row
-        frame, q = _documents(flatten(kept, make, file.name), kind, timezone)
+        frame, q = _documents(raw, _line_summary(objects), kind, timezone)
         tables["invoices"].append(frame)
         quarantines.append(q)
     out = {name: pl.concat(frames, how="vertical") for name, frames in tables.items() if frames}
