@@ -105,7 +105,7 @@ def test_audit_writes_profiles_workbook_and_chart(tmp_path: Path) -> None:
     assert sorted(v["category"] for v in chart["data"]["values"]) == \
         sorted(expected["category"].to_list())
 
-    to_review = expected.filter(pl.col("severity") == "exception")
+    to_review = expected.filter(pl.col("severity") == "decision")
     lines = res.stdout.splitlines()
     assert lines[0] == ("Tables profiled: 5 (commitments 638, invoices 848, ledger_lines 1305, "
                         "parties 891, payments 289 rows)")

@@ -91,7 +91,7 @@ def exception_profile(result: ReconResult, *, catalog: Catalog | None = None,
                                           pl.col("abs_cents").sum().alias("amount_cents"))
     out = (counts.join(cats, on="category", how="left")
            .join(per_party, on="category", how="left")
-           .with_columns(pl.col("severity").fill_null("exception"),
+           .with_columns(pl.col("severity").fill_null("decision"),
                          pl.coalesce("title", "category").alias("title")))
     return out.sort(["severity", "amount_cents", "category"],
                     descending=[False, True, False]).select(
@@ -110,7 +110,7 @@ def exceptions_chart(result: ReconResult, *, catalog: Catalog | None = None) -> 
     return alt.Chart(data, title="Exceptions per category").mark_bar().encode(
         x=alt.X("exceptions:Q", title="exceptions"),
         y=alt.Y("title:N", sort="-x", title=None),
-        color=alt.Color("severity:N", scale=alt.Scale(domain=["exception", "info"],
+        color=alt.Color("severity:N", scale=alt.Scale(domain=["decision", "info"],
                                                       range=["#d62728", "#9e9e9e"])),
         tooltip=["title:N", "exceptions:Q", "amount:N", "top_parties:N"],
     ).properties(width=480)

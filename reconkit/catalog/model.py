@@ -54,7 +54,7 @@ class Category(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    severity: Literal["exception", "info"] = "exception"
+    severity: Literal["decision", "info"] = "decision"
     title: str
     description: str
     what_to_do: str

@@ -65,7 +65,7 @@ def _audit_summary(tables: dict[str, pl.DataFrame], quarantined: int, prof: pl.D
     sizes = ", ".join(f"{name} {tables[name].height}" for name in sorted(tables))
     lines = [f"Tables profiled: {len(tables)} ({sizes} rows)",
              f"Rows quarantined: {quarantined}"]
-    review = prof.filter(prof["severity"] == "exception")
+    review = prof.filter(prof["severity"] == "decision")
     to_review = int(review["exceptions"].sum())
     lines.append(f"Exceptions: {int(prof['exceptions'].sum())} in {prof.height} categories: "
                  f"{to_review} to review, {int(prof['exceptions'].sum()) - to_review} "

@@ -98,6 +98,14 @@ def _customer_row(r: dict[str, Any]) -> dict[str, Any]:
             "erp_ref": dig(r, "metadata", "erp_account")}
 
 
+def _line_text(r: dict[str, Any], *extra: Any) -> str | None:
+    """The document's memo and line descriptions joined with " | " (what was sold)."""
+    lines = dig(r, "lines", "data") or []
+    parts = [*extra, *(ln.get("description") for ln in lines if isinstance(ln, dict))]
+    text = " | ".join(str(p) for p in parts if p)
+    return text or None
+
+
 def _invoice_row(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": r.get("id"), "number": r.get("number"), "customer": _customer_id(r.get("customer")),
@@ -110,6 +118,10 @@ def _invoice_row(r: dict[str, Any]) -> dict[str, Any]:
         "po_number": dig(r, "metadata", "po_number"),
         "period_start": r.get("period_start"), "period_end": r.get("period_end"),
         "status": r.get("status"), "credited": None,
+        # pre-basil API: top-level `subscription`; basil: parent.subscription_details
+        "subscription": _customer_id(r.get("subscription")
+                                     or dig(r, "parent", "subscription_details", "subscription")),
+        "line_text": _line_text(r),
     }
 
 
@@ -125,12 +137,13 @@ def _credit_note_row(r: dict[str, Any]) -> dict[str, Any]:
         "total": r.get("amount"), "commitment_ref": dig(r, "metadata", "contract_number"),
         "po_number": None, "period_start": None, "period_end": None,
         "status": r.get("status"), "credited": _customer_id(r.get("invoice")),
+        "subscription": None, "line_text": _line_text(r, r.get("memo")),
     }
 
 
 _DOC_COLUMNS = ("id", "number", "customer", "customer_name", "issued", "due", "currency", "net",
                 "tax", "total", "commitment_ref", "po_number", "period_start", "period_end",
-                "status", "credited")
+                "status", "credited", "subscription", "line_text")
 
 
 def _parties(rows: list[dict[str, Any]]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -166,6 +179,8 @@ def _documents(rows: list[dict[str, Any]], doc_type: str, tz: str,
               _NOT_TIMESTAMP),
         Field("period_end", "period_end", epoch_date_expr("period_end", tz), _NOT_TIMESTAMP),
         Field("status", "status", text_expr("status"), ""),
+        Field("subscription_id", "subscription", text_expr("subscription"), ""),
+        Field("line_text", "line_text", text_expr("line_text"), ""),
     ]
     return parse_fields(raw, fields, "billing", {"doc_type": pl.lit(doc_type)})
 

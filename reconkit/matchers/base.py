@@ -78,7 +78,15 @@ def to_dict(matcher: Matcher) -> dict[str, Any]:
 
 
 def _import_builtin() -> None:
-    from reconkit.matchers import combinators, documents, payments  # noqa: F401
+    from reconkit.matchers import (  # noqa: F401
+        combinators,
+        commitment_inference,
+        commitments,
+        credit_notes,
+        ledger,
+        party_rules,
+        payments,
+    )
 
 
 def empty_candidates() -> pl.DataFrame:
