@@ -93,6 +93,7 @@ COLUMNS: Final[dict[str, dict[str, PolarsDataType]]] = {
         "lettering_code": pl.String,
         "lettering_date": pl.Date,
         "lettering_partial": pl.Boolean,
+        "counter_accounts": pl.String,  # the entry's other accounts, space-separated, sorted
     },
     "payments": {
         **_LINEAGE,
@@ -206,6 +207,7 @@ class LedgerLines(_Lineage):
     lettering_code: str = pa.Field(nullable=True)
     lettering_date: pl.Date = pa.Field(nullable=True)
     lettering_partial: pl.Boolean
+    counter_accounts: str = pa.Field(nullable=True)
 
 
 class Payments(_Lineage):

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from reconkit.keys.wording import month_lines
 from reconkit.matchers.base import (
     candidates,
     evidence_json,
@@ -127,3 +128,68 @@ class CreditNoteOrphan:
             "Credit note {} names invoice {}, which is not in the billing data.",
             pl.col("number"), pl.col("credited_invoice_id")),
             evidence_json(credited_invoice_id=pl.col("credited_invoice_id")))
+
+
+@register_matcher
+@dataclass(frozen=True)
+class YearEndRebate:
+    """A credit note hosted on an invoice (billing tools require one) that is really a
+    year-end rebate: its number, memo or lines word it so (`wording_weight`; the same wording
+    keeps it out of the host's open amount), at least `min_month_lines` lines name a month
+    (`month_lines_weight`), its ERP entry credits a rebate account (`rebate_accounts`, e.g.
+    709; `rebate_account_weight`) and its amount is unrelated to the host invoice (neither
+    its total nor its net; `unrelated_amount_weight`). From `min_score` it is reported as a
+    rebate to allocate, never linked to the host invoice."""
+
+    kind: ClassVar[str] = "year_end_rebate"
+    wording_weight: float = 0.5
+    month_lines_weight: float = 0.2
+    min_month_lines: int = 2
+    rebate_account_weight: float = 0.3
+    rebate_accounts: tuple[str, ...] = ("709",)
+    unrelated_amount_weight: float = 0.2
+    min_score: float = 0.5
+
+    def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
+        cn = _credit_notes(ctx, state).filter(pl.col("credited_invoice_id").is_not_null())
+        host = ctx.invoices.filter(pl.col("doc_type") == "invoice").select(
+            pl.col("record_id").alias("credited_invoice_id"),
+            pl.col("number").alias("host_number"), pl.col("amount_cents").alias("host_cents"),
+            pl.col("net_cents").alias("host_net"))
+        counter = ctx.invoice_ledger_pairs.select(
+            pl.col("invoice_id").alias("record_id"), "ledger_id").join(
+            ctx.ledger.select(pl.col("record_id").alias("ledger_id"), "counter_accounts"),
+            on="ledger_id").group_by("record_id").agg(
+            pl.col("counter_accounts").drop_nulls().str.join(" ").alias("counter"))
+        cn = cn.join(host, on="credited_invoice_id", how="left").join(
+            counter, on="record_id", how="left")
+        accounts = pl.col("counter").fill_null("").str.split(" ").list.eval(
+            pl.any_horizontal([pl.element().str.starts_with(a) for a in self.rebate_accounts])
+            if self.rebate_accounts else pl.lit(False)).list.any()
+        months = month_lines(pl.col("line_text"))
+        unrelated = ((-pl.col("amount_cents")).ne_missing(pl.col("host_cents"))
+                     & (-pl.col("net_cents")).ne_missing(pl.col("host_net")))
+        flags = {"wording": pl.col("rebate_wording").fill_null(False),
+                 "month_lines": months >= self.min_month_lines,
+                 "rebate_account": accounts.fill_null(False),
+                 "unrelated_amount": unrelated.fill_null(True)}
+        weights = {"wording": self.wording_weight, "month_lines": self.month_lines_weight,
+                   "rebate_account": self.rebate_account_weight,
+                   "unrelated_amount": self.unrelated_amount_weight}
+        score = pl.sum_horizontal([pl.when(f).then(pl.lit(weights[k])).otherwise(0.0)
+                                   for k, f in flags.items()])
+        cn = cn.with_columns(score.alias("rebate_score"), months.alias("n_month_lines"),
+                             *(f.alias(k) for k, f in flags.items()))
+        cn = cn.filter(pl.col("rebate_score") >= self.min_score)
+        return exception_only(cn, "billing", "record_id", pl.format(
+            "Credit note {} ({}) is a year-end rebate ({}) hosted on invoice {} ({}) it has "
+            "nothing to do with: not netted against it; decide how to allocate it.",
+            pl.col("number"), money(pl.col("amount_cents")),
+            pl.concat_str([pl.when(pl.col(k)).then(pl.lit(k.replace("_", " ")))
+                           for k in flags], separator=", ", ignore_nulls=True),
+            pl.col("host_number").fill_null(pl.col("credited_invoice_id")),
+            money(pl.col("host_cents"))),
+            evidence_json(host_invoice=pl.col("credited_invoice_id"),
+                          rebate_score=pl.col("rebate_score").round(4),
+                          lines_naming_a_month=pl.col("n_month_lines"),
+                          **{k: pl.col(k) for k in flags}))
