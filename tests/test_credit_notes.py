@@ -50,13 +50,25 @@ def test_year_end_rebate_on_a_host_invoice_is_not_netted_against_it() -> None:
     assert "overpayment" not in categories_of(r, "P1")
 
 
-def test_rebate_recognised_by_its_709_entry_and_amount_without_wording() -> None:
+def test_rebate_recognised_by_month_lines_709_and_amount_without_wording() -> None:
     w = _world()
     host = w.invoice("A", "F-2026-001501", 120_000, net=100_000)
-    cn = _rebate(w, host, lines="Avoir commercial", number="AV-2026-000032")
+    cn = _rebate(w, host, lines="Remise volume janvier 2026 | Remise volume février 2026",
+                 number="AV-2026-000032")
     r = w.reconcile()
     assert "year_end_rebate" in categories_of(r, cn)
     assert r.matches.filter(pl.col("kind") == "credit_note_invoice").height == 0
+
+
+def test_ordinary_partial_credit_note_booked_on_709_is_not_a_rebate() -> None:
+    w = _world()
+    host = w.invoice("A", "F-2026-001503", 120_000, net=100_000)
+    cn = _rebate(w, host, lines="Avoir partiel: prestation non réalisée",
+                 number="AV-2026-000034")
+    r = w.reconcile()
+    assert "year_end_rebate" not in categories_of(r, cn)
+    link = r.matches.filter(pl.col("kind") == "credit_note_invoice").row(0, named=True)
+    assert (link["rule_id"], link["status"]) == ("CN-LINKED", "auto")
 
 
 def test_ordinary_credit_note_on_its_invoice_is_still_linked_and_netted() -> None:

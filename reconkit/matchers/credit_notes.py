@@ -145,9 +145,9 @@ class YearEndRebate:
     wording_weight: float = 0.5
     month_lines_weight: float = 0.2
     min_month_lines: int = 2
-    rebate_account_weight: float = 0.3
+    rebate_account_weight: float = 0.15
     rebate_accounts: tuple[str, ...] = ("709",)
-    unrelated_amount_weight: float = 0.2
+    unrelated_amount_weight: float = 0.15
     min_score: float = 0.5
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
