@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -192,3 +193,30 @@ def test_won_deal_of_an_earlier_month_not_billed_stays_unbilled_until_billed() -
     row = r.exceptions.filter(pl.col("record_id") == unbilled)
     assert "since 2026-09 (carried over, still unbilled)" in row["detail"].item()
     assert "unbilled_commitment" not in categories_of(r, billed)
+
+
+# ---- the catalog holds the numbers ------------------------------------------------------
+
+def test_changing_a_weight_in_the_catalog_changes_the_score(tmp_path: Path) -> None:
+    import shutil
+
+    from reconkit.catalog import load_catalog
+    from reconkit.engine import Reconciliation
+    from reconkit.loaders.base import Loaded, merge_loaded
+    from reconkit.paths import DEFAULT_CATALOG
+
+    w = _world()
+    w.contract("A", "00000501", 10_000, start=date(2026, 1, 15))
+    inv = w.invoice("A", "ACME-0501", 12_000, net=10_000, issued=date(2026, 10, 15))
+    _period(w, date(2026, 10, 15), date(2026, 11, 15), lines="Support")
+    shutil.copytree(DEFAULT_CATALOG, tmp_path / "cat")
+    path = tmp_path / "cat" / "commitments.yaml"
+    path.write_text(path.read_text().replace("anchor_weight: 0.1,", "anchor_weight: 0.05,"))
+    loaded = merge_loaded([Loaded(tables=w.tables(), rows_read={"test": 0})])
+    scores = []
+    for catalog in (load_catalog(), load_catalog(tmp_path / "cat")):
+        r = Reconciliation(catalog=catalog, period_start=date(2026, 10, 1),
+                           period_end=date(2026, 10, 31)).match(loaded)
+        [m] = _links(r, inv)
+        scores.append((m["score"], m["status"]))
+    assert scores == [(0.85, "auto"), (0.8, "review")]

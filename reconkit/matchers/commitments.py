@@ -119,18 +119,21 @@ def remember_links(ctx: MatchContext, cands: pl.DataFrame, invoice: str,
 
 
 def linked_pairs(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
-    """(invoice_id, commitment_id, score) links that decided their invoice: cited in the
-    metadata, or proposed by an inference rule and kept as the single candidate."""
-    cited = _commitment_pairs(ctx, AllocationState(), period_only=False).select(
-        pl.col("record_id").alias("invoice_id"), "commitment_id",
-        pl.lit(1.0).alias("score")).cast(_LINK_SCHEMA)  # type: ignore[arg-type]
+    """(invoice_id, commitment_id, score) links that decided their invoice so far: proposed
+    by a commitment rule (with that rule's score) and kept as the invoice's single match."""
     covered = state.decided_frame("invoice_commitment").filter(pl.col("system") == "billing")
-    inferred = ctx.memo.get(LINKS_MEMO, pl.DataFrame(schema=_LINK_SCHEMA)).join(
+    links = ctx.memo.get(LINKS_MEMO, pl.DataFrame(schema=_LINK_SCHEMA)).join(
         covered.select(pl.col("record_id").alias("invoice_id")).unique(), on="invoice_id")
     # the engine keeps an invoice's best candidate: lower ones were not linked
-    return pl.concat([cited, inferred]).sort(["invoice_id", "score", "commitment_id"],
-                                             descending=[False, True, False]).unique(
+    return links.sort(["invoice_id", "score", "commitment_id"],
+                      descending=[False, True, False]).unique(
         subset=["invoice_id"], keep="first").sort("invoice_id", "commitment_id")
+
+
+def cited_pairs(ctx: MatchContext) -> pl.DataFrame:
+    """(invoice_id, commitment_id) for every invoice of the extract citing a commitment."""
+    return _commitment_pairs(ctx, AllocationState(), period_only=False).select(
+        pl.col("record_id").alias("invoice_id"), "commitment_id")
 
 
 @register_matcher
@@ -174,7 +177,9 @@ class CommitmentBilled:
                 "discount_not_applied": other & undiscounted,
                 "renewal_drift": other & ~undiscounted & drift,
                 "mismatch": other & ~undiscounted & ~drift}[self.check]
-        pairs = pairs.with_columns(net.alias("billed_cents")).filter(cond)
+        pairs = pairs.with_columns(net.alias("billed_cents"), pl.lit(self.score).alias("score"))
+        pairs = pairs.filter(cond)
+        remember_links(ctx, pairs, "record_id", "commitment_id")
         text = {
             "exact": "Invoice {} bills {} as committed in CRM {} ({}).",
             "prorated": "Invoice {} bills {}, a first period shorter than the interval, pro rata "
@@ -191,7 +196,7 @@ class CommitmentBilled:
                                         pl.col("billed_cents")),
                                   item("crm", pl.col("commitment_id"), "commitment",
                                         pl.col("committed_cents"))]),
-            score=pl.lit(self.score),
+            score=pl.col("score"),
             evidence=evidence_json(commitment_ref=pl.col("commitment_ref"),
                                    billed_cents=pl.col("billed_cents"),
                                    committed_cents=pl.col("committed_cents"),
@@ -266,7 +271,7 @@ class CommitmentUnbilled:
         com = state.undecided(ctx.table("commitments"), "invoice_commitment", "crm",
                               anchors_only=self.due)
         ps, pe = ctx.period_start, ctx.period_end
-        links = linked_pairs(ctx, state).join(
+        links = pl.concat([linked_pairs(ctx, state).drop("score"), cited_pairs(ctx)]).join(
             ctx.invoices.select(pl.col("record_id").alias("invoice_id"), "issue_date"),
             on="invoice_id")
         in_period = links.filter(pl.col("issue_date").is_between(ps, pe))["commitment_id"]
