@@ -11,8 +11,9 @@ from typing import Any
 
 import polars as pl
 
-from builders import World, categories_of
 from reconkit.result import ReconResult
+
+from builders import World, categories_of
 
 
 def _world() -> World:

@@ -8,8 +8,9 @@ from datetime import date
 
 import polars as pl
 
-from builders import World, categories_of
 from reconkit.export.lettering import propose_lettering
+
+from builders import World, categories_of
 
 
 def _world() -> World:
