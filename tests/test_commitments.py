@@ -59,7 +59,8 @@ def test_contract_inferred_from_client_amount_interval_and_product() -> None:
     w.contract("B", "00000203", 10_000, start=date(2026, 1, 15))  # same amount, other client
     w.commitments[0]["name"] = "Acme - Platform Pro"
     inv = w.invoice("A", "ACME-0010", 12_000, net=10_000, issued=date(2026, 10, 15))
-    _period(w, date(2026, 10, 15), date(2026, 11, 15), lines="1 x Platform Pro (monthly)")
+    _period(w, date(2026, 10, 15), date(2026, 11, 15),
+            lines="2 × Platform Pro (à 50,00 € / mois) | Remise partenaire")
     r = w.reconcile()
     [m] = _links(r, inv)
     assert (m["rule_id"], m["status"], m["commitment"]) == ("COM-INFERRED-CONTRACT", "auto", con)

@@ -31,6 +31,9 @@ from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.matchers.party_rules import billing_only_customers
 
 _LINE_SEP = " | "
+# quantity and unit price around a product on a billing line: "2 × Platform Pro (à 250,00 € / mois)"
+_QUANTITY = r"^\s*\d+\s*[×xX]\s*"
+_UNIT_PRICE = r"\([^)]*\d[^)]*\)"
 
 
 def _uncited(ctx: MatchContext, state: AllocationState, period_only: bool) -> pl.DataFrame:
@@ -57,6 +60,7 @@ def _text_similarity(pairs: pl.DataFrame) -> pl.Series:
     lines = pairs.select(pl.int_range(pl.len()).alias("__r"),
                          pl.col("line_text").str.split(_LINE_SEP).alias("line"),
                          "commitment_name").explode("line").with_columns(
+        pl.col("line").str.replace(_QUANTITY, "").str.replace_all(_UNIT_PRICE, " ")).with_columns(
         normalize_name(pl.col("line")).alias("a"), normalize_name(pl.col("commitment_name"))
         .alias("b"))
     sim = lines.with_columns(name_similarity(lines["a"], lines["b"]).alias("s"))
