@@ -93,12 +93,15 @@ def _link(ctx: MatchContext, pairs: pl.DataFrame, evidence: pl.Expr,
 @register_matcher
 @dataclass(frozen=True)
 class ContractInferred:
-    """An invoice citing no commitment bills one contract of its client: same net amount
-    (pro rata for a shorter first period), a service period of the contract's interval (a
-    contract invoice always has one); the product on the lines and the period anchored on
-    the contract's start day add confidence."""
+    """An invoice citing no commitment bills one contract of its client: a service period of
+    the contract's interval (a contract invoice always has one) and, by `check`, the same net
+    amount (`amount`: pro rata for a shorter first period), the undiscounted list amount
+    (`discount_not_applied`) or an indexed renewal price within the band (`renewal_drift`);
+    the product on the lines and the period anchored on the contract's start day add
+    confidence."""
 
     kind: ClassVar[str] = "contract_inferred"
+    check: str = "amount"
     amount_weight: float = 0.6
     interval_weight: float = 0.15
     product_weight: float = 0.15
@@ -108,7 +111,24 @@ class ContractInferred:
     slack_days: int = 1
     prorata_tolerance_bp: int = 100
     prorata_tolerance_cents: int = 100
+    min_index_bp: int = 150
+    max_index_bp: int = 550
+    renewal_after_months: int = 12
     period_only: bool = False
+
+    def _amount(self) -> pl.Expr:
+        net = pl.coalesce("net_cents", "amount_cents")
+        whole = ~pl.col("prorated")
+        renewed = (pl.col("start_date").dt.offset_by(f"{self.renewal_after_months}mo")
+                   <= pl.col("issue_date"))
+        return {
+            "amount": pl.col("amount_fit"),
+            "discount_not_applied": whole & (pl.col("discount_bp").fill_null(0) > 0)
+            & (net == pl.col("list_amount_cents")),
+            "renewal_drift": whole & pl.col("auto_renew").fill_null(False) & renewed
+            & (net * 10_000 >= pl.col("committed_cents") * (10_000 + self.min_index_bp))
+            & (net * 10_000 <= pl.col("committed_cents") * (10_000 + self.max_index_bp)),
+        }[self.check]
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         com = commitment_columns(ctx).filter(pl.col("commitment_kind") == "contract")
@@ -116,12 +136,14 @@ class ContractInferred:
                                  slack_days=self.slack_days,
                                  tolerance_bp=self.prorata_tolerance_bp,
                                  tolerance_cents=self.prorata_tolerance_cents)
-        pairs = pairs.filter(pl.col("amount_fit").fill_null(False)
+        pairs = pairs.filter(self._amount().fill_null(False)
                              & pl.col("interval_fit").fill_null(False))
         pairs = pairs.with_columns(_text_similarity(pairs))
         product = pl.col("text_sim") >= self.min_text_similarity
-        anchor = pl.col("start_date").dt.day() == pl.when(pl.col("prorated")).then(
-            pl.col("period_end")).otherwise(pl.col("period_start")).dt.day()
+        # the cycle day: where the period starts, or where it ends (exclusive or inclusive)
+        day = pl.col("start_date").dt.day()
+        anchor = ((day == pl.col("period_start").dt.day()) | (day == pl.col("period_end").dt.day())
+                  | (day == pl.col("period_end").dt.offset_by("1d").dt.day()))
         score = (self.amount_weight + self.interval_weight
                  + pl.when(product).then(pl.lit(self.product_weight)).otherwise(0.0)
                  + pl.when(anchor.fill_null(False)).then(pl.lit(self.anchor_weight))
@@ -132,14 +154,19 @@ class ContractInferred:
             prorated=pl.col("prorated"), product=product, anchor_day=anchor.fill_null(False),
             fitting_commitments=pl.col("n_fitting")),
             pl.format("Invoice {} ({} net{}) cites no contract but fits contract {} of the same "
-                      "client ({} per {} period{}).", pl.col("number"),
+                      "client ({} per {} period{}){}.", pl.col("number"),
                       money(pl.coalesce("net_cents", "amount_cents")),
                       pl.when(pl.col("prorated")).then(pl.lit(", a shorter first period"))
                       .otherwise(pl.lit("")), pl.coalesce("contract_number", "commitment_id"),
                       money(pl.col("committed_cents")), pl.col("billing_frequency"),
                       pl.when(pl.col("n_fitting") > 1).then(pl.format(
                           "; {} contracts fit equally", pl.col("n_fitting")))
-                      .otherwise(pl.lit(""))))
+                      .otherwise(pl.lit("")), pl.lit(_CHECK_TEXT[self.check])))
+
+
+_CHECK_TEXT = {"amount": "", "discount_not_applied": ", but at the list amount before the "
+               "agreed discount: the discount was not applied",
+               "renewal_drift": ", at an indexed renewal price the CRM never recorded"}
 
 
 @register_matcher

@@ -80,29 +80,39 @@ def with_billing_fit(df: pl.DataFrame, *, slack_days: int, tolerance_bp: int,
                      tolerance_cents: int) -> pl.DataFrame:
     """Add how an invoice's service period compares with the commitment's billing interval.
 
-    `interval_fit`: the period spans one interval (within `slack_days`) or a shorter first
-    one ending on the cycle date (`prorated`); null when the invoice has no period.
-    `expected_cents`: the committed amount, pro rata temporis for a shorter period (days of
-    the period / days of the interval ending on the same date, integer rounding half up).
-    `amount_fit`: the net billed equals `expected_cents` (within the tolerance when prorated).
+    Billing tools write the period end either exclusive (Stripe: the next cycle's start) or
+    inclusive (the last day served); both readings are tried. `interval_fit`: the period
+    spans one interval (within `slack_days`) or a shorter first one (`prorated`); null when
+    the invoice has no period. `expected_cents`: the committed amount, pro rata temporis for
+    a shorter period (days of the period / days of the interval ending on the same date,
+    integer rounding half up). `amount_fit`: the net billed equals `expected_cents` (within
+    the tolerance when prorated, under either reading of the period end).
     """
     months = pl.col("billing_frequency").replace_strict(_INTERVAL_MONTHS, default=None,
                                                         return_dtype=pl.Int64)
-    full_start = pl.col("period_end").dt.offset_by(
-        pl.format("-{}mo", months.cast(pl.String)))
-    pdays = (pl.col("period_end") - pl.col("period_start")).dt.total_days()
-    idays = (pl.col("period_end") - full_start).dt.total_days()
-    whole = (pdays - idays).abs() <= slack_days
-    prorated = (pdays > 0) & (pdays < idays - slack_days)
-    expected = pl.when(prorated).then(
-        (pl.col("committed_cents") * pdays * 2 + idays) // (idays * 2)
-    ).otherwise(pl.col("committed_cents"))
+    back = pl.format("-{}mo", months.cast(pl.String))
     net = pl.coalesce("net_cents", "amount_cents")
+    readings = []
+    for extra in (0, 1):  # 0: exclusive end, 1: inclusive end
+        end = pl.col("period_end").dt.offset_by(f"{extra}d")
+        pdays = (end - pl.col("period_start")).dt.total_days()
+        idays = (end - end.dt.offset_by(back)).dt.total_days()
+        expected = (pl.col("committed_cents") * pdays * 2 + idays) // (idays * 2)
+        readings.append(((pdays - idays).abs() <= slack_days, pdays, idays, expected))
+    whole = readings[0][0] | readings[1][0]
+    p0, i0, e0 = readings[0][1:]
+    p1, i1, e1 = readings[1][1:]
+    prorated = ~whole & (p0 > 0) & (p1 < i1 - slack_days)
+    # under a prorated period, the reading whose pro rata is closer to what was billed
+    inclusive = (net - e1).abs() < (net - e0).abs()
+    expected = pl.when(prorated & inclusive).then(e1).when(prorated).then(e0) \
+        .otherwise(pl.col("committed_cents"))
+    out = df.with_columns(
+        pl.when(prorated & inclusive).then(p1).otherwise(p0).alias("period_days"),
+        pl.when(prorated & inclusive).then(i1).otherwise(i0).alias("interval_days"),
+        (whole | prorated).alias("interval_fit"), prorated.fill_null(False).alias("prorated"),
+        expected.alias("expected_cents"))
     gap = (net - pl.col("expected_cents")).abs()
-    out = df.with_columns(pdays.alias("period_days"), idays.alias("interval_days"),
-                          (whole | prorated).alias("interval_fit"),
-                          prorated.fill_null(False).alias("prorated"),
-                          expected.alias("expected_cents"))
     return out.with_columns(
         pl.when(pl.col("prorated")).then(
             (gap <= tolerance_cents) | (gap * 10_000 <= pl.col("expected_cents") * tolerance_bp))
