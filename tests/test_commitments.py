@@ -113,6 +113,19 @@ def test_link_carried_through_the_subscription_to_its_other_invoices() -> None:
     assert json.loads(m["evidence"])["linked_invoice"] == "ACME-0001"
 
 
+def test_invoice_citing_nothing_at_the_undiscounted_price_raises_the_discount() -> None:
+    w = _world()
+    con = w.contract("A", "00000310", 9_000, list_amount=10_000, discount_bp=1000,
+                     start=date(2026, 1, 1))
+    inv = w.invoice("A", "ACME-0310", 12_000, net=10_000, issued=date(2026, 10, 1))
+    _period(w, date(2026, 10, 1), date(2026, 10, 31))  # an inclusive period end
+    r = w.reconcile()
+    [m] = _links(r, inv)
+    assert (m["rule_id"], m["status"], m["commitment"]) == ("COM-INFERRED-DISCOUNT", "review",
+                                                            con)
+    assert categories_of(r, inv) == {"discount_not_applied"}
+
+
 # ---- convention 4: prorated first invoices ------------------------------------------------
 
 def test_prorated_first_invoice_is_billed_pro_rata_not_a_mismatch() -> None:
@@ -222,3 +235,14 @@ def test_changing_a_weight_in_the_catalog_changes_the_score(tmp_path: Path) -> N
         [m] = _links(r, inv)
         scores.append((m["score"], m["status"]))
     assert scores == [(0.85, "auto"), (0.8, "review")]
+
+
+def test_contract_started_in_an_earlier_month_and_never_billed_is_carried_over() -> None:
+    w = _world()
+    w.invoice("A", "F-2026-000703", 6_000, issued=date(2026, 7, 3), contract="00000601")
+    w.contract("A", "00000601", 5_000, start=date(2026, 1, 1))
+    never = w.contract("A", "00000602", 8_000, start=date(2026, 8, 1))
+    r = w.reconcile()
+    row = r.exceptions.filter((pl.col("record_id") == never)
+                              & (pl.col("category") == "unbilled_commitment"))
+    assert "since 2026-08 (carried over, still unbilled)" in row["detail"].item()
