@@ -128,16 +128,26 @@ def remember_links(ctx: MatchContext, cands: pl.DataFrame, invoice: str,
                                       links])
 
 
-def linked_pairs(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
+def linked_pairs(ctx: MatchContext, state: AllocationState, *,
+                 with_alternatives: bool = False) -> pl.DataFrame:
     """(invoice_id, commitment_id, score) links that decided their invoice so far: proposed
-    by a commitment rule (with that rule's score) and kept as the invoice's single match."""
-    covered = state.decided_frame("invoice_commitment").filter(pl.col("system") == "billing")
+    by a commitment rule (with that rule's score) and kept as the invoice's single match;
+    `with_alternatives` adds the candidates of invoices sent to review with alternatives."""
+    covered = pl.concat([pl.DataFrame(schema={"system": pl.String, "record_id": pl.String}),
+                         *state.covered.get("invoice_commitment", [])])
+    if with_alternatives:
+        covered = state.decided_frame("invoice_commitment")
+    invoices = covered.filter(pl.col("system") == "billing").select(
+        pl.col("record_id").alias("invoice_id")).unique()
     links = ctx.memo.get(LINKS_MEMO, pl.DataFrame(schema=_LINK_SCHEMA)).join(
-        covered.select(pl.col("record_id").alias("invoice_id")).unique(), on="invoice_id")
-    # the engine keeps an invoice's best candidate: lower ones were not linked
-    return links.sort(["invoice_id", "score", "commitment_id"],
-                      descending=[False, True, False]).unique(
-        subset=["invoice_id"], keep="first").sort("invoice_id", "commitment_id")
+        invoices, on="invoice_id")
+    if not with_alternatives:
+        # the engine keeps an invoice's best candidate: lower ones were not linked
+        links = links.sort(["invoice_id", "score", "commitment_id"],
+                           descending=[False, True, False]).unique(
+            subset=["invoice_id"], keep="first")
+    return links.unique(subset=["invoice_id", "commitment_id"]).sort("invoice_id",
+                                                                     "commitment_id")
 
 
 def cited_pairs(ctx: MatchContext) -> pl.DataFrame:
@@ -281,7 +291,9 @@ class CommitmentUnbilled:
         com = state.undecided(ctx.table("commitments"), "invoice_commitment", "crm",
                               anchors_only=self.due)
         ps, pe = ctx.period_start, ctx.period_end
-        links = pl.concat([linked_pairs(ctx, state).drop("score"), cited_pairs(ctx)]).join(
+        # an invoice in review between several commitments may bill any of them
+        links = pl.concat([linked_pairs(ctx, state, with_alternatives=True).drop("score"),
+                           cited_pairs(ctx)]).join(
             ctx.invoices.select(pl.col("record_id").alias("invoice_id"), "issue_date"),
             on="invoice_id")
         in_period = links.filter(pl.col("issue_date").is_between(ps, pe))["commitment_id"]
