@@ -47,9 +47,9 @@ def test_profile_of_canonical_inputs(tiny_result: ReconResult) -> None:
 def test_exception_profile_counts_money_and_clients(tiny_result: ReconResult) -> None:
     prof = exception_profile(tiny_result)
     assert prof.rows() == [
-        ("missing_in_ledger", "Not booked in the ERP", "exception", 1, 50000, "Bolt SARL"),
-        ("unresolved_party", "Unresolved client", "exception", 1, 50000, None),
-        ("orphan_credit_note", "Credit note on an unknown invoice", "exception", 1, 2000,
+        ("missing_in_ledger", "Not booked in the ERP", "decision", 1, 50000, "Bolt SARL"),
+        ("unresolved_party", "Unresolved client", "decision", 1, 50000, None),
+        ("orphan_credit_note", "Credit note on an unknown invoice", "decision", 1, 2000,
          "Acme SAS"),
         ("bank_charge", "Bank debit", "info", 1, 1500, None),
     ]
@@ -63,7 +63,7 @@ def test_exceptions_chart_is_vega_lite_with_exact_amounts(tiny_result: ReconResu
     assert spec["encoding"]["x"]["field"] == "exceptions"
     assert spec["encoding"]["y"] == {"field": "title", "sort": "-x", "title": None,
                                      "type": "nominal"}
-    assert spec["encoding"]["color"]["scale"]["domain"] == ["exception", "info"]
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["decision", "info"]
     values = spec["data"]["values"]
     assert [(v["category"], v["exceptions"], v["amount"]) for v in values] == [
         ("missing_in_ledger", 1, "500.00"), ("unresolved_party", 1, "500.00"),

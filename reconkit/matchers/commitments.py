@@ -107,8 +107,9 @@ def with_billing_fit(df: pl.DataFrame, *, slack_days: int, tolerance_bp: int,
     inclusive = (net - e1).abs() < (net - e0).abs()
     expected = pl.when(prorated & inclusive).then(e1).when(prorated).then(e0) \
         .otherwise(pl.col("committed_cents"))
-    out = df.with_columns(
-        pl.when(prorated & inclusive).then(p1).otherwise(p0).alias("period_days"),
+    out = df.with_columns(  # both null for a one-off (no interval to compare with)
+        pl.when(months.is_null()).then(None).when(prorated & inclusive).then(p1)
+        .otherwise(p0).alias("period_days"),
         pl.when(prorated & inclusive).then(i1).otherwise(i0).alias("interval_days"),
         (whole | prorated).alias("interval_fit"), prorated.fill_null(False).alias("prorated"),
         expected.alias("expected_cents"))
