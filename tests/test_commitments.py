@@ -248,3 +248,19 @@ def test_contract_started_in_an_earlier_month_and_never_billed_is_carried_over()
     row = r.exceptions.filter((pl.col("record_id") == never)
                               & (pl.col("category") == "unbilled_commitment"))
     assert "since 2026-08 (carried over, still unbilled)" in row["detail"].item()
+
+
+def test_an_unknown_check_is_refused_when_the_catalog_loads(tmp_path: Path) -> None:
+    import shutil
+
+    import pytest
+
+    from reconkit.catalog import load_catalog
+    from reconkit.errors import ConfigError
+    from reconkit.paths import DEFAULT_CATALOG
+
+    shutil.copytree(DEFAULT_CATALOG, tmp_path / "cat")
+    path = tmp_path / "cat" / "commitments.yaml"
+    path.write_text(path.read_text().replace("check: prorated,", "check: pro_rata,"))
+    with pytest.raises(ConfigError, match=r"COM-PRORATED.*check must be one of"):
+        load_catalog(tmp_path / "cat")

@@ -116,6 +116,10 @@ class ContractInferred:
     renewal_after_months: int = 12
     period_only: bool = False
 
+    def __post_init__(self) -> None:
+        if self.check not in _CHECK_TEXT:
+            raise ValueError(f"check must be one of {', '.join(_CHECK_TEXT)}, not {self.check!r}")
+
     def _amount(self) -> pl.Expr:
         net = pl.coalesce("net_cents", "amount_cents")
         whole = ~pl.col("prorated")

@@ -178,6 +178,13 @@ class CommitmentBilled:
     prorata_tolerance_cents: int = 100
     period_only: bool = True
 
+    CHECKS: ClassVar[tuple[str, ...]] = ("exact", "prorated", "discount_not_applied",
+                                         "renewal_drift", "mismatch")
+
+    def __post_init__(self) -> None:
+        if self.check not in self.CHECKS:
+            raise ValueError(f"check must be one of {', '.join(self.CHECKS)}, not {self.check!r}")
+
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pairs = with_billing_fit(_commitment_pairs(ctx, state, self.period_only),
                                  slack_days=self.slack_days,
