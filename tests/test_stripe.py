@@ -166,3 +166,16 @@ def test_not_a_list_response(tmp_path: Path) -> None:
     path.write_text('{"error": {"message": "No such invoice"}}')
     with pytest.raises(SourceFormatError, match="not a saved Stripe list response"):
         load_stripe(path)
+
+
+def test_service_period_is_read_on_the_lines(tmp_path: Path) -> None:
+    """A first (prorated) invoice: the invoice-level period is the creation instant; the
+    line says what it bills (Oct 12 -> Nov 1, Paris time)."""
+    first = {**JPY, "id": "in_first", "number": "JP-0002", "currency": "eur",
+             "period_start": 1791759600, "period_end": 1791759600,
+             "lines": {"data": [{"description": "Platform Pro (prorated)",
+                                 "period": {"start": 1791759600, "end": 1793487600}}]}}
+    loaded = load_stripe(_write(tmp_path, "invoices.json", [first, JPY]))
+    rows = loaded.tables["invoices"].select("record_id", "period_start", "period_end").rows()
+    assert rows == [("in_first", dt.date(2026, 10, 12), dt.date(2026, 11, 1)),
+                    ("in_jpy0003", None, None)]

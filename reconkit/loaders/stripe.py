@@ -106,7 +106,22 @@ def _line_text(r: dict[str, Any], *extra: Any) -> str | None:
     return text or None
 
 
+def _service_period(r: dict[str, Any]) -> tuple[Any, Any]:
+    """The period the lines bill (`lines.data[].period`), else the invoice's own
+    `period_start`/`period_end` (which Stripe sets to the *previous* usage period on cycle
+    invoices and to the creation instant on first invoices)."""
+    lines = dig(r, "lines", "data") or []
+    starts = [p["start"] for ln in lines if isinstance(p := ln.get("period"), dict)
+              and isinstance(p.get("start"), int)]
+    ends = [p["end"] for ln in lines if isinstance(p := ln.get("period"), dict)
+            and isinstance(p.get("end"), int)]
+    if starts and ends:
+        return min(starts), max(ends)
+    return r.get("period_start"), r.get("period_end")
+
+
 def _invoice_row(r: dict[str, Any]) -> dict[str, Any]:
+    period_start, period_end = _service_period(r)
     return {
         "id": r.get("id"), "number": r.get("number"), "customer": _customer_id(r.get("customer")),
         "customer_name": r.get("customer_name"),
@@ -116,7 +131,7 @@ def _invoice_row(r: dict[str, Any]) -> dict[str, Any]:
         "commitment_ref": dig(r, "metadata", "contract_number")
         or dig(r, "metadata", "sf_opportunity_id"),
         "po_number": dig(r, "metadata", "po_number"),
-        "period_start": r.get("period_start"), "period_end": r.get("period_end"),
+        "period_start": period_start, "period_end": period_end,
         "status": r.get("status"), "credited": None,
         # pre-basil API: top-level `subscription`; basil: parent.subscription_details
         "subscription": _customer_id(r.get("subscription")
