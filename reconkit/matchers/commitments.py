@@ -88,36 +88,41 @@ def with_billing_fit(df: pl.DataFrame, *, slack_days: int, tolerance_bp: int,
     integer rounding half up). `amount_fit`: the net billed equals `expected_cents` (within
     the tolerance when prorated, under either reading of the period end).
     """
-    months = pl.col("billing_frequency").replace_strict(_INTERVAL_MONTHS, default=None,
-                                                        return_dtype=pl.Int64)
-    back = pl.format("-{}mo", months.cast(pl.String))
     net = pl.coalesce("net_cents", "amount_cents")
-    readings = []
-    for extra in (0, 1):  # 0: exclusive end, 1: inclusive end
-        end = pl.col("period_end").dt.offset_by(f"{extra}d")
-        pdays = (end - pl.col("period_start")).dt.total_days()
-        idays = (end - end.dt.offset_by(back)).dt.total_days()
-        expected = (pl.col("committed_cents") * pdays * 2 + idays) // (idays * 2)
-        readings.append(((pdays - idays).abs() <= slack_days, pdays, idays, expected))
-    whole = readings[0][0] | readings[1][0]
-    p0, i0, e0 = readings[0][1:]
-    p1, i1, e1 = readings[1][1:]
-    prorated = ~whole & (p0 > 0) & (p1 < i1 - slack_days)
+    out = df.with_columns(pl.col("period_end").alias("__end0"),
+                          pl.col("period_end").dt.offset_by("1d").alias("__end1"))
+    for k in ("0", "1"):  # 0: exclusive end, 1: inclusive end
+        end = pl.col(f"__end{k}")
+        # constant offsets (vectorised), one per interval length
+        start = pl.coalesce([pl.when(pl.col("billing_frequency") == f)
+                             .then(end.dt.offset_by(f"-{n}mo"))
+                             for f, n in _INTERVAL_MONTHS.items()])
+        out = out.with_columns((end - pl.col("period_start")).dt.total_days().alias(f"__p{k}"),
+                               (end - start).dt.total_days().alias(f"__i{k}"))
+        out = out.with_columns(
+            ((pl.col(f"__p{k}") - pl.col(f"__i{k}")).abs() <= slack_days).alias(f"__w{k}"),
+            ((pl.col("committed_cents") * pl.col(f"__p{k}") * 2 + pl.col(f"__i{k}"))
+             // (pl.col(f"__i{k}") * 2)).alias(f"__e{k}"))
+    whole = pl.col("__w0") | pl.col("__w1")
+    prorated = ~whole & (pl.col("__p0") > 0) & (pl.col("__p1") < pl.col("__i1") - slack_days)
+    out = out.with_columns(whole.alias("__whole"), prorated.alias("__prorated"))
     # under a prorated period, the reading whose pro rata is closer to what was billed
-    inclusive = (net - e1).abs() < (net - e0).abs()
-    expected = pl.when(prorated & inclusive).then(e1).when(prorated).then(e0) \
-        .otherwise(pl.col("committed_cents"))
-    out = df.with_columns(  # both null for a one-off (no interval to compare with)
-        pl.when(months.is_null()).then(None).when(prorated & inclusive).then(p1)
-        .otherwise(p0).alias("period_days"),
-        pl.when(prorated & inclusive).then(i1).otherwise(i0).alias("interval_days"),
-        (whole | prorated).alias("interval_fit"), prorated.fill_null(False).alias("prorated"),
-        expected.alias("expected_cents"))
+    incl = pl.col("__prorated") & ((net - pl.col("__e1")).abs() < (net - pl.col("__e0")).abs())
+    has_interval = pl.col("__i0").is_not_null()
+    out = out.with_columns(
+        # both null for a one-off (no interval to compare with)
+        pl.when(~has_interval).then(None).when(incl).then(pl.col("__p1"))
+        .otherwise(pl.col("__p0")).alias("period_days"),
+        pl.when(incl).then(pl.col("__i1")).otherwise(pl.col("__i0")).alias("interval_days"),
+        (pl.col("__whole") | pl.col("__prorated")).alias("interval_fit"),
+        pl.col("__prorated").fill_null(False).alias("prorated"),
+        pl.when(incl).then(pl.col("__e1")).when(pl.col("__prorated")).then(pl.col("__e0"))
+        .otherwise(pl.col("committed_cents")).alias("expected_cents"))
     gap = (net - pl.col("expected_cents")).abs()
     return out.with_columns(
         pl.when(pl.col("prorated")).then(
             (gap <= tolerance_cents) | (gap * 10_000 <= pl.col("expected_cents") * tolerance_bp))
-        .otherwise(gap == 0).alias("amount_fit"))
+        .otherwise(gap == 0).alias("amount_fit")).drop(pl.selectors.starts_with("__"))
 
 
 def remember_links(ctx: MatchContext, cands: pl.DataFrame, invoice: str,
