@@ -60,8 +60,12 @@ def canonical_commitments(world: World) -> pl.DataFrame:
                      "billing_frequency": ct.frequency, "start_date": ct.start,
                      "end_date": ct.end, "auto_renew": ct.auto_renew, "status": ct.status})
     numbers = {ct.record_id: ct.number for ct in world.contracts}
-    if native_writers.contract_link_field(world):
-        numbers = {}  # the lookup sits on the Contract: an Opportunity row names no contract
+    # the lookup may sit on the Contract: an Opportunity row then names no contract, and the
+    # loader finds it on the Contract that points back (when that contract is in the CRM)
+    on_contract = bool(native_writers.contract_link_field(world))
+    if on_contract:
+        numbers = {}
+    pointed = {ct.record_id for ct in in_crm}
     for n, op in enumerate(sorted(world.opportunities, key=lambda o: o.record_id), start=2):
         if not op.is_won:
             continue  # lost and open opportunities are not commitments
@@ -69,7 +73,9 @@ def canonical_commitments(world: World) -> pl.DataFrame:
                      FILES["opportunity"], "source_row": n, "kind": "opportunity",
                      "party_record_id": op.account_id,
                      "contract_number": numbers.get(op.contract_id or ""),
-                     "contract_record_id": op.contract_id if numbers else None,
+                     "contract_record_id": op.contract_id if numbers else (
+                         op.contract_id if on_contract and op.contract_id in pointed
+                         else None),
                      "name": op.name,
                      "currency": CURRENCY, "amount_cents": op.amount,
                      "list_amount_cents": op.list_amount, "discount_bp": op.discount_bp,
@@ -83,8 +89,7 @@ def canonical_invoices(world: World) -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     for kind, fname in (("invoice", FILES["invoices"]), ("credit_note", FILES["credit_notes"])):
         for n, inv in enumerate(native_writers.ordered_documents(world, kind), start=1):
-            period = (inv.period_start, inv.period_end) if world.dialect.classic \
-                else native_stripe.invoice_period(world, inv)
+            period, subscription, text = _as_exported(world, inv, kind)
             rows.append({"system": "billing", "record_id": inv.record_id,
                          "source_file": fname, "source_row": n, "doc_type": kind,
                          "number": inv.number, "party_record_id":
@@ -94,11 +99,37 @@ def canonical_invoices(world: World) -> pl.DataFrame:
                          "net_cents": inv.net, "tax_cents": inv.tax, "amount_cents": inv.amount,
                          "credited_invoice_id": inv.credited,
                          "commitment_ref": inv.commitment_ref if inv.crm_meta else None,
-                         "po_number": None if inv.po_custom else inv.po_number,
-                         "period_start": period[0] if kind == "invoice" else None,
-                         "period_end": period[1] if kind == "invoice" else None,
-                         "status": native_writers.invoice_status(world, inv)})
+                         "po_number": inv.po_number,
+                         "period_start": period[0], "period_end": period[1],
+                         "status": native_writers.invoice_status(world, inv),
+                         "subscription_id": subscription, "line_text": text})
     return _frame("invoices", rows)
+
+
+def _as_exported(world: World, inv: Any, kind: str,
+                 ) -> tuple[tuple[Any, Any], str | None, str | None]:
+    """(period, subscription id, line text) as the loaders read them from the Stripe export:
+    the period the line items bill wins over the invoice's own, a credit note's memo comes
+    before its lines' descriptions."""
+    if world.dialect.classic:
+        period = (inv.period_start, inv.period_end) if kind == "invoice" else (None, None)
+        contracts = {ct.number for ct in world.contracts}
+        subscription = ("sub_" + inv.record_id[3:27]
+                        if kind == "invoice" and inv.commitment_ref in contracts else None)
+        return period, subscription, None
+    lines = kind == "credit_note" or world.dialect.line_items
+    if lines and inv.period_start is not None:
+        period = (inv.period_start, inv.period_end)
+    elif kind == "invoice":
+        period = native_stripe.invoice_period(world, inv)
+    else:
+        period = (None, None)
+    described = (inv.lines_text or inv.memo
+                 or ("Avoir sur facture" if kind == "credit_note" else "Prestation")) \
+        if lines else None
+    memo = inv.memo if kind == "credit_note" else None
+    text = " | ".join(t for t in (memo, described) if t) or None
+    return period, inv.subscription_id if kind == "invoice" else None, text
 
 
 def canonical_ledger(world: World, ledger: Ledger) -> pl.DataFrame:

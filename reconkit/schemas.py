@@ -74,6 +74,8 @@ COLUMNS: Final[dict[str, dict[str, PolarsDataType]]] = {
         "period_start": pl.Date,
         "period_end": pl.Date,
         "status": pl.String,
+        "subscription_id": pl.String,  # billing subscription the invoice belongs to
+        "line_text": pl.String,       # the lines' descriptions (and memo) joined with " | "
     },
     "ledger_lines": {
         **_LINEAGE,
@@ -91,6 +93,7 @@ COLUMNS: Final[dict[str, dict[str, PolarsDataType]]] = {
         "lettering_code": pl.String,
         "lettering_date": pl.Date,
         "lettering_partial": pl.Boolean,
+        "counter_accounts": pl.String,  # the entry's other accounts, space-separated, sorted
     },
     "payments": {
         **_LINEAGE,
@@ -177,6 +180,8 @@ class Invoices(_Lineage):
     period_start: pl.Date = pa.Field(nullable=True)
     period_end: pl.Date = pa.Field(nullable=True)
     status: str = pa.Field(nullable=True)
+    subscription_id: str = pa.Field(nullable=True)
+    line_text: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="a credit note must have a negative amount, an invoice a "
                               "non-negative one")
@@ -202,6 +207,7 @@ class LedgerLines(_Lineage):
     lettering_code: str = pa.Field(nullable=True)
     lettering_date: pl.Date = pa.Field(nullable=True)
     lettering_partial: pl.Boolean
+    counter_accounts: str = pa.Field(nullable=True)
 
 
 class Payments(_Lineage):

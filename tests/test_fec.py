@@ -385,3 +385,13 @@ def test_csv_reader_and_line_split_give_the_same_result(tmp_path: Path, end: str
     assert fast.quarantine.height == 5
     assert fast.tables["ledger_lines"].rows() == slow.tables["ledger_lines"].rows()
     assert fast.rows_read == slow.rows_read == {"fec.txt": 5}
+
+
+def test_customer_lines_carry_their_entry_counter_accounts(tmp_path: Path) -> None:
+    rebate = [["VT", "Ventes", "AV9", "20241231", "709000", "RRR accordés", "", "", "AV-9",
+               "20241231", "RFA 2024", "500,00", "0,00", "", "", "20241231", "", ""],
+              ["VT", "Ventes", "AV9", "20241231", "411000", "Clients", "C0001", "GLOBEX SA",
+               "AV-9", "20241231", "RFA 2024", "0,00", "500,00", "", "", "20241231", "", ""]]
+    loaded = load_fec(write(tmp_path, fec_text(fresh(INVOICE, PAYMENT, rebate))))
+    assert loaded.tables["ledger_lines"].select("record_id", "counter_accounts").rows() == [
+        ("VT:VT1", "445710 706000"), ("BQ:BQ7", "512000"), ("VT:AV9", "709000")]

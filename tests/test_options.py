@@ -59,7 +59,8 @@ def test_run_config_with_a_misspelt_salesforce_option_stops(tmp_path: Path) -> N
         load_sources(cfg)
     assert "unknown option 'locle'" in str(err.value)
     assert "did you mean 'locale'?" in str(err.value)
-    assert "options of salesforce: aliases, date_format, decimal" in str(err.value)
+    assert "options of salesforce: aliases, contract_opportunity_fields, date_format" \
+        in str(err.value)
 
 
 def test_run_timezone_reaches_every_loader_that_declares_it(tmp_path: Path) -> None:

@@ -223,3 +223,32 @@ def test_undecodable_file_is_a_readable_error(tmp_path: Path) -> None:
         load_salesforce(path)
     assert err.value.source_file == "Account.csv"
     assert "cannot read the file as cp1252 text" in err.value.message
+
+
+def _contract_side(tmp_path: Path, column: str) -> Path:
+    """Opportunities without ContractId; the lookup sits on the Contract (custom/CPQ)."""
+    (tmp_path / "Opportunity.csv").write_text(
+        OPPORTUNITIES.replace(f'"EUR","{CONTRACT}"', '"EUR",""'))
+    (tmp_path / "Contract.csv").write_text(
+        CONTRACTS.replace('"CURRENCYISOCODE"\n', f'"CURRENCYISOCODE","{column}"\n', 1)
+        .replace('"EUR"\n', f'"EUR","{OPP_1[:15]}"\n'))
+    return tmp_path
+
+
+@pytest.mark.parametrize("column", ["SBQQ__OPPORTUNITY__C", "OPPORTUNITY__C"])
+def test_opportunity_contract_lookup_read_on_the_contract(tmp_path: Path, column: str) -> None:
+    loaded = load_salesforce(_contract_side(tmp_path, column))
+    com = loaded.tables["commitments"]
+    assert sorted(com.select("record_id", "contract_record_id").rows(),
+                  key=lambda r: r[0]) == [(OPP_1, CONTRACT), (OPP_3, None), (CONTRACT, None)]
+    assert "__opportunity_0" not in com.columns
+    assert merge_loaded([loaded]).quarantine.height == 0
+
+
+def test_contract_side_lookup_field_name_is_an_option(tmp_path: Path) -> None:
+    path = _contract_side(tmp_path, "DEAL__C")
+    plain = load_salesforce(path).tables["commitments"]
+    assert plain.filter(plain["record_id"] == OPP_1)["contract_record_id"].item() is None
+    custom = load_salesforce(path, contract_opportunity_fields=("Deal__c",))
+    com = custom.tables["commitments"]
+    assert com.filter(com["record_id"] == OPP_1)["contract_record_id"].item() == CONTRACT

@@ -19,7 +19,10 @@ BASIL = {
     "status": "paid", "created": 1709283000, "effective_at": 1709283600,
     "due_date": 1711875600, "total_taxes": [{"amount": 150000}, {"amount": 50000}],
     "total_excluding_tax": 1000000, "total": 1200000, "payments": {"data": []},
-    "parent": {"type": "subscription_details"}, "period_start": 1706742000,
+    "parent": {"type": "subscription_details",
+               "subscription_details": {"subscription": "sub_basil"}},
+    "lines": {"data": [{"description": "Platform Pro"}, {"description": "Extra seats"}]},
+    "period_start": 1706742000,
     "period_end": 1709247600,
     "metadata": {"sf_opportunity_id": "006x0000001YuG5", "po_number": "PO-77"},
 }
@@ -44,7 +47,8 @@ VOID = {"id": "in_void", "object": "invoice", "number": "A1B2C3D4-0009", "status
 CREDIT = {"id": "cn_0001", "object": "credit_note", "number": "A1B2C3D4-0007-CN-01",
           "invoice": "in_basil0001", "customer": "cus_globex", "currency": "eur",
           "amount": 60000, "subtotal": 50000, "total": 60000, "type": "pre_payment",
-          "status": "issued", "created": 1709888400}
+          "status": "issued", "created": 1709888400, "memo": "RFA 2023",
+          "lines": {"data": [{"description": "Remise de fin d'année 2023"}]}}
 CREDIT_VOID = {**CREDIT, "id": "cn_0002", "status": "void"}
 CUSTOMERS = [
     {"id": "cus_globex", "object": "customer", "name": "Globex Industries SA",
@@ -87,14 +91,16 @@ def test_invoices_both_shapes_exact_values(export: Path) -> None:
         "commitment_ref": "006x0000001YuG5AAK", "po_number": "PO-77",
         "period_start": dt.date(2024, 2, 1), "period_end": dt.date(2024, 3, 1),
         "status": "paid", "doc_type": "invoice",
-        "subscription_ref": None, "contract_number": None,
-        "crm_opportunity_id": "006x0000001YuG5AAK", "line_text": None,
+        "subscription_id": "sub_basil", "contract_number": None,
+        "crm_opportunity_id": "006x0000001YuG5AAK", "line_text": "Platform Pro | Extra seats",
         "line_period_start": None, "line_period_end": None,
     }
     old = inv.row(1, named=True)
     assert (old["party_record_id"], old["tax_cents"], old["net_cents"], old["amount_cents"],
-            old["commitment_ref"], old["due_date"], old["issue_date"]) == (
-        "cus_initech", 4000, 20000, 24000, "00000102", None, dt.date(2024, 3, 2))
+            old["commitment_ref"], old["due_date"], old["issue_date"],
+            old["subscription_id"], old["line_text"]) == (
+        "cus_initech", 4000, 20000, 24000, "00000102", None, dt.date(2024, 3, 2), "sub_1",
+        None)
     jpy = inv.row(2, named=True)
     assert (jpy["currency"], jpy["amount_cents"], jpy["tax_cents"], jpy["source_row"]) == (
         "JPY", 11000, 1000, 5)
@@ -102,6 +108,7 @@ def test_invoices_both_shapes_exact_values(export: Path) -> None:
 
 def test_credit_note_is_negative_and_points_to_invoice(export: Path) -> None:
     cn = load_stripe(export).tables["invoices"].filter(pl.col("doc_type") == "credit_note")
+    assert cn["line_text"].to_list() == ["RFA 2023 | Remise de fin d'année 2023"]
     assert cn.select("record_id", "number", "amount_cents", "net_cents", "tax_cents",
                      "credited_invoice_id", "status", "issue_date").row(0) == (
         "cn_0001", "A1B2C3D4-0007-CN-01", -60000, -50000, None, "in_basil0001", "issued",
@@ -172,7 +179,7 @@ def test_subscription_and_lines_of_both_shapes_are_columns(tmp_path: Path) -> No
     old = {**OLD, "subscription": {"id": "sub_old", "object": "subscription"}}
     path = _write(tmp_path, "invoices.json", [basil, old])
     inv = load_stripe(path).tables["invoices"]
-    assert inv.select("subscription_ref", "contract_number", "line_text", "line_period_start",
+    assert inv.select("subscription_id", "contract_number", "line_text", "line_period_start",
                       "line_period_end").rows() == [
         ("sub_basil", None, "Plan Pro | Seats x3", dt.date(2024, 2, 1), dt.date(2024, 3, 2)),
         ("sub_old", "00000102", None, None, None)]
@@ -236,3 +243,16 @@ def test_byte_order_mark_is_accepted_and_latin1_is_a_readable_error(tmp_path: Pa
         load_stripe(path)
     assert err.value.source_file == "invoices.json"
     assert "not valid JSON" in err.value.message
+
+
+def test_service_period_is_read_on_the_lines(tmp_path: Path) -> None:
+    """A first (prorated) invoice: the invoice-level period is the creation instant; the
+    line says what it bills (Oct 12 -> Nov 1, Paris time)."""
+    first = {**JPY, "id": "in_first", "number": "JP-0002", "currency": "eur",
+             "period_start": 1791759600, "period_end": 1791759600,
+             "lines": {"data": [{"description": "Platform Pro (prorated)",
+                                 "period": {"start": 1791759600, "end": 1793487600}}]}}
+    loaded = load_stripe(_write(tmp_path, "invoices.json", [first, JPY]))
+    rows = loaded.tables["invoices"].select("record_id", "period_start", "period_end").rows()
+    assert rows == [("in_first", dt.date(2026, 10, 12), dt.date(2026, 11, 1)),
+                    ("in_jpy0003", None, None)]

@@ -1,7 +1,8 @@
 """Lettering to send back to the ERP: the 411 lines each settled payment closes.
 
 For every auto or confirmed payment -> invoice match whose documents and payment are booked
-in the ERP (found through the invoice -> ledger and payment -> ledger matches), the customer
+in the ERP (found through the invoice -> ledger and payment -> ledger matches), and every auto
+or confirmed proposal lettering an earlier receipt with the debit it cites, the customer
 lines are given one new lettering code per auxiliary account, continuing after the codes the
 account already uses (AAA, AAB, ... AAZ, ABA ...). A group that does not net to zero (partial
 payment, write-off still to book) gets a lower-case code: partial lettering, as Sage does.
@@ -14,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from reconkit.result import ReconResult
-from reconkit.schemas import PolarsDataType
+from reconkit.schemas import PolarsDataType, empty_table
 
 LETTERING_COLUMNS: dict[str, PolarsDataType] = {
     "match_id": pl.String, "aux_account": pl.String, "lettering_code": pl.String,
@@ -59,8 +60,10 @@ def propose_lettering(result: ReconResult) -> pl.DataFrame:
     """One row per ERP line to letter: the code, its group (match) and the line's amount."""
     ledger = result.inputs.get("ledger_lines")
     payments = result.inputs.get("payments")
-    if ledger is None or payments is None or ledger.height == 0:
+    if ledger is None or ledger.height == 0:
         return pl.DataFrame(schema=LETTERING_COLUMNS)
+    if payments is None:
+        payments = empty_table("payments")
     settled = result.matches.filter((pl.col("kind") == "payment_invoice")
                                     & pl.col("status").is_in(["auto", "confirmed"]))
     items = result.match_items.join(settled.select("match_id"), on="match_id").filter(
@@ -79,6 +82,8 @@ def propose_lettering(result: ReconResult) -> pl.DataFrame:
                                               .alias("ok")).filter("ok")
     lines = lines.join(complete.select("match_id"), on="match_id").select(
         "match_id", pl.col("ledger_line").alias("record_id")).unique()
+    receipts = _receipt_groups(result, ledger)
+    lines = pl.concat([lines, receipts.select("match_id", "record_id")]).unique()
     lines = lines.join(ledger.filter(pl.col("lettering_code").is_null()).select(
         "record_id", "journal_code", "entry_number", "account", "aux_account", "amount_cents"),
         on="record_id")
@@ -87,6 +92,8 @@ def propose_lettering(result: ReconResult) -> pl.DataFrame:
     dates = items.filter(pl.col("role") == "payment").select("match_id", "record_id").join(
         payments.select("record_id", "booking_date"), on="record_id").group_by("match_id").agg(
         pl.col("booking_date").max().alias("lettering_date"))
+    dates = pl.concat([dates, receipts.group_by("match_id").agg(
+        pl.col("entry_date").max().alias("lettering_date"))])
     groups = lines.group_by("match_id", "aux_account").agg(
         (pl.col("amount_cents").sum() != 0).alias("partial")).join(dates, on="match_id")
     groups = groups.sort("aux_account", "lettering_date", "match_id")
@@ -104,6 +111,17 @@ def propose_lettering(result: ReconResult) -> pl.DataFrame:
                                    "partial"), on=["match_id", "aux_account"])
     return out.select(list(LETTERING_COLUMNS)).sort("aux_account", "lettering_code",
                                                     "record_id")
+
+
+def _receipt_groups(result: ReconResult, ledger: pl.DataFrame) -> pl.DataFrame:
+    """(match_id, record_id, entry_date): ERP lines of auto or confirmed lettering proposals
+    (an earlier receipt and the debit it cites, rule LEDGER-EARLIER-RECEIPT)."""
+    m = result.matches.filter((pl.col("kind") == "ledger_lettering")
+                              & pl.col("status").is_in(["auto", "confirmed"]))
+    items = result.match_items.join(m.select("match_id"), on="match_id")
+    with_receipt = items.filter(pl.col("role") == "receipt").select("match_id").unique()
+    return items.join(with_receipt, on="match_id").filter(pl.col("system") == "erp").select(
+        "match_id", "record_id").join(ledger.select("record_id", "entry_date"), on="record_id")
 
 
 def _next_codes(ledger: pl.DataFrame) -> dict[str, int]:

@@ -74,6 +74,13 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
     bad = quarantine.select("source_row").unique()
 
     customer = _customer_lines(df, customer_accounts)
+    # the entry's other accounts (706 revenue, 709 rebates, 512 bank...): what the line is for
+    counter = df.filter(pl.col("__fields_ok")).join(customer.select("source_row"),
+                                                    on="source_row", how="anti") \
+        .group_by("JournalCode", "EcritureNum").agg(
+            pl.col("CompteNum").unique().sort().str.join(" ").alias("counter_accounts"))
+    customer = customer.join(counter, on=["JournalCode", "EcritureNum"], how="left",
+                             maintain_order="left")
     ledger = _ledger_lines(customer.join(bad, on="source_row", how="anti"), name,
                            book_currency)
     # lines on other accounts (revenue, VAT, bank) are read and balance-checked, not loaded:
@@ -362,6 +369,7 @@ def _ledger_lines(lines: pl.DataFrame, name: str, book_currency: str) -> pl.Data
         code.alias("lettering_code"),
         pl.col("__d_DateLet").alias("lettering_date"),
         partial.alias("lettering_partial"),
+        pl.col("counter_accounts"),
     )
     return conform("ledger_lines", out)
 

@@ -181,7 +181,8 @@ _REQUIRED: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
-def _frame(table: _Table, obj: str, file_name: str) -> pl.DataFrame:
+def _frame(table: _Table, obj: str, file_name: str,
+           extra: tuple[str, ...] = ()) -> pl.DataFrame:
     missing = [label for api, label in _REQUIRED[obj] if api not in table.position]
     if missing and table.cells.height:
         raise SourceFormatError(
@@ -194,7 +195,7 @@ def _frame(table: _Table, obj: str, file_name: str) -> pl.DataFrame:
     return table.cells.select(
         pl.lit(file_name).alias("source_file"), "source_row",
         *((pl.col(table.position[f]) if f in table.position else pl.lit(None, pl.String))
-          .alias(f) for f in _FIELDS[obj]))
+          .alias(f) for f in dict.fromkeys((*_FIELDS[obj], *extra))))
 
 
 def _id_field(column: str, raw: str) -> Field:
@@ -253,6 +254,7 @@ def _date(column: str, raw: str, fmt: _Format) -> Field:
 
 
 def _opportunities(raw: pl.DataFrame, fmt: _Format, won_stages: tuple[str, ...],
+                   contract_field: str = "CONTRACTID",
                    ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     won = pl.when(pl.col("ISWON").is_null()).then(pl.col("STAGENAME").is_in(won_stages)) \
         .otherwise(bool_expr("ISWON"))
@@ -260,7 +262,8 @@ def _opportunities(raw: pl.DataFrame, fmt: _Format, won_stages: tuple[str, ...],
     skipped = raw.filter(lost).height
     fields = [*_common(fmt), _money("amount_cents", "AMOUNT", fmt),
               _money("list_amount_cents", "LIST_AMOUNT__C", fmt),
-              _date("close_date", "CLOSEDATE", fmt), _id_field("contract_record_id", "CONTRACTID"),
+              _date("close_date", "CLOSEDATE", fmt),
+              _id_field("contract_record_id", contract_field),
               Field("is_won", "ISWON", bool_expr("ISWON"), "not true or false"),
               Field("status", "STAGENAME", text_expr("STAGENAME"), "")]
     out, q = parse_fields(raw.filter(~lost), fields, "crm", {
@@ -268,7 +271,8 @@ def _opportunities(raw: pl.DataFrame, fmt: _Format, won_stages: tuple[str, ...],
     return out.drop("is_won"), q, skipped
 
 
-def _contracts(raw: pl.DataFrame, fmt: _Format) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _contracts(raw: pl.DataFrame, fmt: _Format, opportunity_fields: tuple[str, ...] = (),
+               ) -> tuple[pl.DataFrame, pl.DataFrame]:
     start = iso_date_expr("STARTDATE", fmt.timezone, fmt.date_format)
     term = pl.col("CONTRACTTERM").str.strip_chars().cast(pl.Int64, strict=False)
     from_term = start.dt.offset_by(term.cast(pl.String) + pl.lit("mo")).dt.offset_by("-1d")
@@ -286,8 +290,26 @@ def _contracts(raw: pl.DataFrame, fmt: _Format) -> tuple[pl.DataFrame, pl.DataFr
                     "not true or false"),
               Field("billing_frequency", "BILLINGFREQUENCY__C",
                     frequency.replace(_FREQUENCIES), "")]
+    # the Opportunity <-> Contract lookup may sit on the Contract (custom or CPQ field)
+    fields += [_id_field(f"__opportunity_{i}", name) for i, name in enumerate(opportunity_fields)]
     out, q = parse_fields(raw, fields, "crm", {"kind": pl.lit("contract")})
     return out.drop("contract_term"), q
+
+
+def _contract_side_links(com: pl.DataFrame, n_fields: int) -> pl.DataFrame:
+    """Fill an opportunity's contract from a Contract-side lookup when the Opportunity does
+    not carry it; the helper columns are dropped."""
+    cols = [f"__opportunity_{i}" for i in range(n_fields) if f"__opportunity_{i}" in com.columns]
+    if not cols:
+        return com
+    if "contract_record_id" not in com.columns:
+        com = com.with_columns(pl.lit(None, dtype=pl.String).alias("contract_record_id"))
+    side = com.filter(pl.col("kind") == "contract").select(
+        pl.coalesce(cols).alias("record_id"), pl.col("record_id").alias("__contract")) \
+        .drop_nulls().unique(subset=["record_id"], keep="first")
+    return com.join(side, on="record_id", how="left", maintain_order="left").with_columns(
+        pl.coalesce("contract_record_id", "__contract").alias("contract_record_id")) \
+        .drop("__contract", *cols)
 
 
 def _files(path: Path) -> list[Path]:
@@ -320,11 +342,19 @@ def load_salesforce(path: Path, *, object: str | None = None,
                     thousands: str | None = None, date_format: str | None = None,
                     default_currency: str = "EUR", timezone: str = "Europe/Paris",
                     aliases: Mapping[str, str] | None = None, encoding: str | None = None,
-                    won_stages: tuple[str, ...] = ("Closed Won",), **_: Any) -> Loaded:
+                    won_stages: tuple[str, ...] = ("Closed Won",),
+                    opportunity_contract_field: str = "ContractId",
+                    contract_opportunity_fields: tuple[str, ...] = (
+                        "Opportunity__c", "SBQQ__Opportunity__c"),
+                    **_: Any) -> Loaded:
     """Load Salesforce Account/Opportunity/Contract exports: one CSV or JSON file (object from
     `object`, the file name, report labels or the id prefix 001/006/800) or a folder holding
     Account/Opportunity/Contract files. `locale` (e.g. "fr_FR") or decimal/thousands/date_format
-    describe a report export; `aliases` maps extra column labels to API names."""
+    describe a report export; `aliases` maps extra column labels to API names. The
+    Opportunity -> Contract lookup is read on the Opportunity (`opportunity_contract_field`)
+    and on the Contract (`contract_opportunity_fields`, first non-empty wins)."""
+    opp_field = opportunity_contract_field.upper()
+    contract_fields = tuple(f.upper() for f in contract_opportunity_fields)
     fmt = _format(locale, decimal, thousands, date_format, default_currency, timezone)
     tables: dict[str, list[pl.DataFrame]] = {"parties": [], "commitments": []}
     quarantines = [empty_quarantine()]
@@ -343,22 +373,25 @@ def load_salesforce(path: Path, *, object: str | None = None,
                 hint="name it Account.csv, Opportunity.csv or Contract.csv, or set "
                      "object: Account|Opportunity|Contract")
         rows_read[file.name] = table.cells.height
-        raw = _frame(table, obj, file.name)
+        extra = {"Opportunity": (opp_field,), "Contract": contract_fields}.get(obj, ())
+        raw = _frame(table, obj, file.name, extra)
         if obj == "Account":
             frame, q = _parties(raw)
             tables["parties"].append(frame)
         elif obj == "Opportunity":
-            frame, q, skipped = _opportunities(raw, fmt, won_stages)
+            frame, q, skipped = _opportunities(raw, fmt, won_stages, opp_field)
             if skipped:
                 rows_skipped[file.name] = skipped
                 warnings.append(f"{file.name}: skipped {skipped} opportunit"
                                 f"{'y' if skipped == 1 else 'ies'} not won")
             tables["commitments"].append(frame)
         else:
-            frame, q = _contracts(raw, fmt)
+            frame, q = _contracts(raw, fmt, contract_fields)
             tables["commitments"].append(frame)
         quarantines.append(q)
     out = {name: pl.concat(frames, how="diagonal_relaxed")
            for name, frames in tables.items() if frames}
+    if "commitments" in out:
+        out["commitments"] = _contract_side_links(out["commitments"], len(contract_fields))
     return Loaded(tables=out, quarantine=pl.concat(quarantines, how="vertical"),
                   rows_read=rows_read, rows_skipped=rows_skipped, warnings=tuple(warnings))

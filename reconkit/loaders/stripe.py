@@ -12,8 +12,9 @@ reported in a warning. A list saved with `"has_more": true` is only the first pa
 export: it is loaded, and the load warns that records are missing (the run goes on, since the
 first page is still right; `reconkit sync stripe` saves every page).
 
-Besides the canonical columns, invoices keep `subscription_ref`, `contract_number`,
-`crm_opportunity_id` and the lines' text and period (`line_text`, `line_period_start`,
+Invoices carry their subscription (`subscription_id`), the period their lines bill and the
+lines' text (with a credit note's memo); besides, `contract_number`,
+`crm_opportunity_id` and the lines' own period (`line_period_start`,
 `line_period_end`) for contract matching; schema validation drops what the canonical
 schema does not define.
 """
@@ -39,6 +40,7 @@ from reconkit.loaders.saved import (
 from reconkit.loaders.stripe_objects import (
     StripeObject,
     line_frame,
+    po_number,
     read_stripe_list,
     ref_id,
     subscription_id,
@@ -130,8 +132,9 @@ def _document_columns(objects: list[StripeObject], kind: str, file_name: str,
         "credited": _text(none if invoice else [ref_id(o.invoice) for o in objects]),
         "contract_number": _text([m.contract_number if m else None for m in meta]),
         "crm_opportunity_id": _text([m.sf_opportunity_id if m else None for m in meta]),
-        "po_number": _text([m.po_number if m else None for m in meta] if invoice else none),
-        "subscription_ref": _text([subscription_id(o) for o in objects]),
+        "po_number": _text([po_number(o) for o in objects] if invoice else none),
+        "subscription_id": _text([subscription_id(o) for o in objects]),
+        "memo": _text([o.memo for o in objects]),
     })
 
 
@@ -159,15 +162,24 @@ def _documents(raw: pl.DataFrame, lines: pl.DataFrame, doc_type: str, tz: str,
         Field("po_number", "po_number", pl.col("po_number"), ""),
         date("period_start", "period_start"), date("period_end", "period_end"),
         Field("status", "status", pl.col("status"), ""),
+        Field("subscription_id", "subscription_id", pl.col("subscription_id"), ""),
     ]
-    extra = {"doc_type": pl.lit(doc_type), "subscription_ref": pl.col("subscription_ref"),
+    # the period the lines bill wins over the invoice's own (Stripe sets that to the previous
+    # usage period on cycle invoices); the memo of a credit note says what it is for
+    extra = {"doc_type": pl.lit(doc_type),
              "contract_number": pl.col("contract_number"),
              "crm_opportunity_id": sf_ref_expr(pl.col("crm_opportunity_id")),
-             "line_text": pl.col("line_text"),
+             "line_text": pl.concat_str([pl.col("memo"), pl.col("line_text")], separator=" | ",
+                                        ignore_nulls=True).replace("", None),
              "line_period_start": epoch_date_expr(pl.col("line_start"), tz),
              "line_period_end": epoch_date_expr(pl.col("line_end"), tz)}
-    return parse_fields(raw.join(lines, on="source_row", how="left"), fields, "billing",
-                        extra)
+    joined = raw.join(lines, on="source_row", how="left")
+    joined = joined.with_columns(
+        pl.coalesce(pl.col("line_start").cast(joined.schema["period_start"]),
+                    "period_start").alias("period_start"),
+        pl.coalesce(pl.col("line_end").cast(joined.schema["period_end"]),
+                    "period_end").alias("period_end"))
+    return parse_fields(joined, fields, "billing", extra)
 
 
 def _line_summary(objects: list[StripeObject]) -> pl.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 import polars as pl
@@ -61,6 +61,13 @@ class Parent(Struct, gc=False):
     subscription_details: SubscriptionDetails | None = None
 
 
+class CustomField(Struct, gc=False):
+    """An invoice custom field (`{"name": "PO number", "value": "4541076168"}`)."""
+
+    name: str | None = None
+    value: str | None = None
+
+
 class Period(Struct, gc=False):
     start: Scalar = None
     end: Scalar = None
@@ -105,6 +112,8 @@ class StripeObject(Struct, gc=False):
     lines: Lines | None = None
     metadata: Metadata | None = None
     tax_ids: TaxIds | None = None
+    custom_fields: list[CustomField] | None = None
+    memo: str | None = None                                # credit notes
 
 
 class StripeList(Struct, gc=False):
@@ -203,6 +212,22 @@ def subscription_id(obj: StripeObject) -> str | None:
         return ref_id(obj.subscription)
     details = obj.parent.subscription_details if obj.parent is not None else None
     return ref_id(details.subscription) if details is not None else None
+
+
+# custom field names that hold the customer's purchase-order number (case-insensitive)
+_PO_FIELD: Final = re.compile(r"^(?:po|p\.o\.|purchase order|bon de commande|commande|bc)"
+                              r"(?:\s*(?:n(?:o|umber|um|°)?\.?|#))?$", re.IGNORECASE)
+
+
+def po_number(obj: StripeObject) -> str | None:
+    """The customer's purchase-order number: `metadata.po_number`, else a custom field named
+    like one ("PO number", "Bon de commande", "Purchase order")."""
+    if obj.metadata is not None and obj.metadata.po_number:
+        return obj.metadata.po_number
+    for f in obj.custom_fields or ():
+        if f.name and f.value and _PO_FIELD.match(f.name.strip()):
+            return f.value
+    return None
 
 
 def line_frame(objects: list[StripeObject]) -> pl.DataFrame:

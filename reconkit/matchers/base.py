@@ -95,7 +95,15 @@ set_matcher_check(build_matcher)
 
 
 def _import_builtin() -> None:
-    from reconkit.matchers import combinators, documents, payments  # noqa: F401
+    from reconkit.matchers import (  # noqa: F401
+        combinators,
+        commitment_inference,
+        commitments,
+        credit_notes,
+        ledger,
+        party_rules,
+        payments,
+    )
 
 
 @dataclass(frozen=True)

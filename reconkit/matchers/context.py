@@ -29,6 +29,7 @@ from reconkit.keys.references import (
     match_references,
     match_references_in_blocks,
 )
+from reconkit.keys.wording import rebate_wording
 from reconkit.parties import PartyMap
 from reconkit.schemas import PolarsDataType, empty_table
 
@@ -60,11 +61,15 @@ class MatchContext:
 
     @cached_property
     def invoices(self) -> pl.DataFrame:
-        """Invoices and credit notes with their resolved party and reference key."""
+        """Invoices and credit notes with their resolved party, reference key and whether
+        their wording makes them a year-end rebate (`rebate_wording`)."""
         inv = self.table("invoices")
+        text = pl.col("line_text") if "line_text" in inv.columns else pl.lit(None, pl.String)
         return inv.join(self.parties.party_of("billing").rename({"record_id": "party_record_id"}),
                         on="party_record_id", how="left").with_columns(
-            reference_key(pl.col("number")).alias("ref_key"))
+            reference_key(pl.col("number")).alias("ref_key"),
+            ((pl.col("doc_type") == "credit_note") & rebate_wording(pl.col("number"), text))
+            .alias("rebate_wording"))
 
     @cached_property
     def ledger(self) -> pl.DataFrame:
@@ -125,8 +130,11 @@ class MatchContext:
         """
         inv = self.invoices.join(self.settled_invoices.rename({"invoice_id": "record_id"}),
                                  on="record_id", how="anti")
+        # a year-end rebate hosted on an invoice does not reduce that invoice (issue 7, #6):
+        # it stays a credit of its own, like an unattached credit note
+        rebate = pl.col("rebate_wording")
         notes = inv.filter((pl.col("doc_type") == "credit_note")
-                           & pl.col("credited_invoice_id").is_not_null())
+                           & pl.col("credited_invoice_id").is_not_null() & ~rebate)
         per_invoice = notes.group_by("credited_invoice_id").agg(
             pl.col("record_id").sort().alias("credit_note_ids"),
             pl.col("amount_cents").sum().alias("credit_note_cents"),
@@ -134,7 +142,7 @@ class MatchContext:
         base = inv.filter(pl.col("doc_type") == "invoice").join(per_invoice, on="record_id",
                                                                 how="left")
         orphans = inv.filter((pl.col("doc_type") == "credit_note")
-                             & (pl.col("credited_invoice_id").is_null()
+                             & (pl.col("credited_invoice_id").is_null() | rebate
                                 | ~pl.col("credited_invoice_id").is_in(base["record_id"]
                                                                        .implode())))
         out = pl.concat([base, orphans], how="diagonal_relaxed").with_columns(

@@ -1,0 +1,68 @@
+"""Ledger rules on realistic cases: receipts booked in an earlier month and never lettered
+are proposed for lettering with the invoice their label cites (issue 7, convention 5)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import polars as pl
+
+from reconkit.export.lettering import propose_lettering
+
+from builders import World, categories_of
+
+
+def _world() -> World:
+    w = World()
+    w.client("A", "Acme Conseil SAS")
+    w.client("B", "Boulangerie Martin SARL")
+    return w
+
+
+def _receipt(w: World, key: str, num: str, amount: int, on: date, label: str) -> str:
+    rid = w.ledger_line(key, "BQ1", num, f"VIR{on:%m%d}", amount, on)
+    w.ledger[-1].update(label=label, counter_accounts="512000")
+    return rid
+
+
+def test_unlettered_earlier_receipt_citing_an_invoice_is_a_lettering_proposal() -> None:
+    w = _world()
+    inv = w.invoice("A", "F-2026-000777", 12_000, issued=date(2026, 8, 5))
+    inv_line = f"VT:{w.ledger[-1]['entry_number']}"
+    rec = _receipt(w, "A", "BQ000412", -12_000, date(2026, 9, 3),
+                   "VIR SEPA ACME CONSEIL REGLT FACT F2026-000777")
+    r = w.reconcile()
+    assert "unexplained_ledger_line" not in categories_of(r, rec)
+    m = r.matches.filter(pl.col("rule_id") == "LEDGER-EARLIER-RECEIPT")
+    assert m.height == 1
+    row = m.row(0, named=True)
+    assert (row["kind"], row["status"], row["score"]) == ("ledger_lettering", "auto", 0.985)
+    items = r.match_items.filter(pl.col("match_id") == row["match_id"])
+    assert sorted(items.select("record_id", "role", "amount_cents").rows()) == [
+        (rec, "receipt", -12_000), (inv_line, "ledger_line", 12_000)]
+    assert json.loads(row["evidence"])["reference"] == "normalized"
+    let = propose_lettering(r)
+    assert sorted(let.select("record_id", "lettering_code", "lettering_date").rows()) == [
+        (rec, "AAA", date(2026, 9, 3)), (inv_line, "AAA", date(2026, 9, 3))]
+    assert categories_of(r, inv) <= {"invoice_without_commitment"}
+
+
+def test_earlier_receipt_for_another_amount_is_only_proposed() -> None:
+    w = _world()
+    w.invoice("A", "F-2026-000778", 12_000, issued=date(2026, 8, 5))
+    rec = _receipt(w, "A", "BQ000413", -10_000, date(2026, 9, 3), "ACME F-2026-000778 ACOMPTE")
+    r = w.reconcile()
+    row = r.matches.filter(pl.col("rule_id") == "LEDGER-EARLIER-RECEIPT").row(0, named=True)
+    assert (row["status"], row["score"]) == ("review", 0.7)
+    assert "unexplained_ledger_line" not in categories_of(r, rec)
+    assert propose_lettering(r).height == 0
+
+
+def test_receipt_of_the_period_or_citing_nothing_is_left_to_other_rules() -> None:
+    w = _world()
+    w.invoice("A", "F-2026-000779", 12_000, issued=date(2026, 8, 5))
+    vague = _receipt(w, "A", "BQ000414", -12_000, date(2026, 9, 3), "VIR ACME CONSEIL")
+    r = w.reconcile()
+    assert r.matches.filter(pl.col("rule_id") == "LEDGER-EARLIER-RECEIPT").height == 0
+    assert categories_of(r, vague) == {"unexplained_ledger_line"}
