@@ -264,3 +264,52 @@ def test_an_unknown_check_is_refused_when_the_catalog_loads(tmp_path: Path) -> N
     path.write_text(path.read_text().replace("check: prorated,", "check: pro_rata,"))
     with pytest.raises(ConfigError, match=r"COM-PRORATED.*check must be one of"):
         load_catalog(tmp_path / "cat")
+
+
+def test_stripe_invoice_without_crm_id_is_linked_from_its_lines_and_subscription(
+        tmp_path: Path) -> None:
+    """End to end from a basil-shape Stripe export: no CRM id in metadata; the line's product
+    and service period, the client and the net amount link it to the contract; the next
+    invoice of the same subscription follows through the subscription id."""
+    import datetime as dt
+    import json as js
+    from zoneinfo import ZoneInfo
+
+    from reconkit.catalog import load_catalog
+    from reconkit.engine import Reconciliation
+    from reconkit.loaders.base import Loaded, merge_loaded
+    from reconkit.loaders.stripe import load_stripe
+
+    def ts(d: date) -> int:
+        return int(dt.datetime(d.year, d.month, d.day, 9, tzinfo=ZoneInfo("Europe/Paris"))
+                   .timestamp())
+
+    def invoice(n: int, start: date, end: date, net: int) -> dict[str, Any]:
+        return {"id": f"in_{n}", "object": "invoice", "number": f"0759376C-000{n}",
+                "customer": "cus_A", "customer_name": "Acme Conseil SAS", "currency": "eur",
+                "status": "paid", "created": ts(start), "total_excluding_tax": net,
+                "total": net * 6 // 5, "total_taxes": [{"amount": net // 5}],
+                "period_start": ts(start), "period_end": ts(start), "metadata": {},
+                "parent": {"type": "subscription_details",
+                           "subscription_details": {"subscription": "sub_1QxA"}},
+                "lines": {"data": [{"description": f"1 × Acme Pro ({net // 100},00 € / mois)",
+                                    "period": {"start": ts(start), "end": ts(end)}}]}}
+
+    (tmp_path / "invoices.json").write_text(js.dumps({"object": "list", "data": [
+        invoice(1, date(2026, 9, 15), date(2026, 10, 15), 10_000),
+        invoice(2, date(2026, 10, 15), date(2026, 11, 15), 10_000)]}))
+    w = _world()
+    con = w.contract("A", "00000701", 10_000, start=date(2026, 9, 15))
+    w.contract("A", "00000702", 10_000, start=date(2026, 3, 2))  # same amount, other product
+    w.commitments[0]["name"], w.commitments[1]["name"] = "Acme Pro", "Acme Support"
+    tables = {k: v for k, v in w.tables().items() if k != "invoices"}
+    loaded = merge_loaded([Loaded(tables=tables, rows_read={"test": 0}),
+                           load_stripe(tmp_path / "invoices.json")])
+    assert loaded.quarantine.height == 0
+    r = Reconciliation(catalog=load_catalog(), period_start=date(2026, 10, 1),
+                       period_end=date(2026, 10, 31)).match(loaded)
+    first, second = _links(r, "in_1"), _links(r, "in_2")
+    assert [(m["rule_id"], m["status"], m["commitment"]) for m in first] == [
+        ("COM-INFERRED-CONTRACT", "auto", con)]
+    assert [(m["rule_id"], m["status"], m["commitment"]) for m in second] in (
+        [("COM-INFERRED-CONTRACT", "auto", con)], [("COM-SUBSCRIPTION-INFERRED", "auto", con)])

@@ -66,3 +66,18 @@ def test_receipt_of_the_period_or_citing_nothing_is_left_to_other_rules() -> Non
     r = w.reconcile()
     assert r.matches.filter(pl.col("rule_id") == "LEDGER-EARLIER-RECEIPT").height == 0
     assert categories_of(r, vague) == {"unexplained_ledger_line"}
+
+
+def test_per_customer_number_written_in_the_label_is_read_not_its_sibling() -> None:
+    w = _world()
+    w.invoice("A", "0759376C-0001", 12_000, issued=date(2026, 8, 5))
+    first = f"VT:{w.ledger[-1]['entry_number']}"
+    w.invoice("A", "0759376C-0010", 12_000, issued=date(2026, 9, 5))
+    rec = _receipt(w, "A", "BQ000415", -12_000, date(2026, 9, 3),
+                   "VIR SEPA ACME CONSEIL /INV/0759376C - 0001")
+    r = w.reconcile()
+    row = r.matches.filter(pl.col("rule_id") == "LEDGER-EARLIER-RECEIPT").row(0, named=True)
+    assert (row["status"], row["score"]) == ("auto", 0.985)
+    items = r.match_items.filter(pl.col("match_id") == row["match_id"])
+    assert sorted(items["record_id"].to_list()) == sorted([rec, first])
+    assert json.loads(row["evidence"])["reference"] == "written"

@@ -4,8 +4,9 @@ the product on the lines and the anchor day (contracts), or the line text, the a
 the close date (one-off won opportunities); and a confirmed link carried to the other
 invoices of the same billing subscription.
 
-An invoice gets one candidate when exactly one commitment fits; several fitting commitments
-all get `ambiguous_score`, so they go to review side by side. Weights, windows and
+An invoice gets one candidate when exactly one commitment fits: when several fit the amount,
+those the lines name best (product or opportunity name) are preferred; several left all get
+`ambiguous_score`, so they go to review side by side. Weights, windows and
 tolerances are parameters the catalog rule sets.
 """
 
@@ -68,10 +69,16 @@ def _text_similarity(pairs: pl.DataFrame) -> pl.Series:
     return best["s"].fill_null(0.0).alias("text_sim")
 
 
-def _scored(pairs: pl.DataFrame, fits: pl.Expr, score: pl.Expr,
+def _scored(pairs: pl.DataFrame, fits: pl.Expr, named: pl.Expr, score: pl.Expr,
             ambiguous_score: float) -> pl.DataFrame:
-    """Keep fitting pairs; when several commitments fit one invoice, none is preferred."""
+    """Keep fitting pairs, only those the lines name when some are; when several commitments
+    are left for one invoice, none is preferred."""
     fit = pairs.filter(fits.fill_null(False))
+    # named: the lines name it, and no other fitting commitment more closely
+    fit = fit.with_columns((named.fill_null(False) & (pl.col("text_sim") == pl.col("text_sim")
+                                                      .max().over("record_id")))
+                           .alias("__named"))
+    fit = fit.filter(pl.col("__named") == pl.col("__named").max().over("record_id"))
     n = pl.len().over("record_id")
     return fit.with_columns(pl.when(n > 1).then(pl.lit(ambiguous_score)).otherwise(score)
                             .alias("score"), n.alias("n_fitting"))
@@ -152,7 +159,7 @@ class ContractInferred:
                  + pl.when(product).then(pl.lit(self.product_weight)).otherwise(0.0)
                  + pl.when(anchor.fill_null(False)).then(pl.lit(self.anchor_weight))
                  .otherwise(0.0))
-        pairs = _scored(pairs, pl.lit(True), score, self.ambiguous_score)
+        pairs = _scored(pairs, pl.lit(True), product, score, self.ambiguous_score)
         return _link(ctx, pairs, evidence_json(
             inferred=pl.lit("contract"), expected_cents=pl.col("expected_cents"),
             prorated=pl.col("prorated"), product=product, anchor_day=anchor.fill_null(False),
@@ -201,7 +208,7 @@ class OpportunityInferred:
         score = (self.amount_weight + pl.when(text).then(pl.lit(self.text_weight)).otherwise(0.0)
                  + pl.when(close.fill_null(False)).then(pl.lit(self.close_weight))
                  .otherwise(0.0))
-        pairs = _scored(pairs, text | close, score, self.ambiguous_score)
+        pairs = _scored(pairs, text | close, text, score, self.ambiguous_score)
         return _link(ctx, pairs, evidence_json(
             inferred=pl.lit("opportunity"), text_similarity=pl.col("text_sim"),
             business_days_after_close=days, fitting_commitments=pl.col("n_fitting")),

@@ -204,13 +204,18 @@ class EarlierReceipt:
     month, never lettered, whose label or piece reference cites an open 411 debit line (an
     invoice's number): a lettering proposal for the two lines. Score: `reference_weight` x
     the reference evidence + `amount_weight` when the receipt settles the line exactly +
-    `account_weight` when both lines sit on the same customer account."""
+    `account_weight` when both lines sit on the same customer account. Besides the reference
+    reader, a number of at least `min_written_chars` letters and digits written whole in the
+    label of a receipt on the same account (separators anywhere, not glued to other letters
+    or digits) is evidence of `written_score` (per-customer numbers such as `0759376C-0001`)."""
 
     kind: ClassVar[str] = "earlier_receipt"
     journals: tuple[str, ...] = ("BQ",)
     reference_weight: float = 0.5
     amount_weight: float = 0.3
     account_weight: float = 0.2
+    min_written_chars: int = 8
+    written_score: float = 0.97
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         led = ctx.ledger.filter(~pl.col("lettered"))
@@ -230,7 +235,11 @@ class EarlierReceipt:
         pairs = match_references(tokens, targets.select(pl.col("record_id").alias("line_id"),
                                                         "piece_ref"),
                                  id_col="record_id", doc_id_col="line_id",
-                                 doc_ref_col="piece_ref")
+                                 doc_ref_col="piece_ref").select(
+            "record_id", "line_id", "ref_evidence", "ref_score")
+        written = self._written(receipts, targets).join(
+            pairs.select("record_id", "line_id"), on=["record_id", "line_id"], how="anti")
+        pairs = pl.concat([pairs, written])
         pairs = pairs.join(receipts.select("record_id", "aux_account", "amount_cents",
                                            "entry_date", "piece_ref"), on="record_id").join(
             targets.select(pl.col("record_id").alias("line_id"),
@@ -239,6 +248,28 @@ class EarlierReceipt:
                            pl.col("piece_ref").alias("number")), on="line_id")
         exact = pl.col("target_cents") == -pl.col("amount_cents")
         same_account = pl.col("aux_account").eq_missing(pl.col("target_aux"))
+        return self._candidates(pairs, exact, same_account)
+
+    def _written(self, receipts: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:
+        """(record_id, line_id, ref_evidence, ref_score): numbers of the same account's open
+        lines written whole in a receipt's label or piece reference."""
+        text = pl.concat_str(["label", "piece_ref"], separator=" ", ignore_nulls=True) \
+            .str.to_uppercase()
+        compact = pl.col("number").str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "")
+        pairs = receipts.select("record_id", "aux_account", text.alias("text")).join(
+            targets.select(pl.col("record_id").alias("line_id"), "aux_account",
+                           pl.col("piece_ref").alias("number")), on="aux_account").with_columns(
+            compact.alias("compact")).filter(
+            pl.col("compact").str.len_chars() >= self.min_written_chars)
+        pattern = pl.concat_str([pl.lit("(?:^|[^0-9A-Z])"),
+                                 pl.col("compact").str.split("").list.join("[^0-9A-Z]*"),
+                                 pl.lit("(?:[^0-9]|$)")])
+        return pairs.filter(pl.col("text").str.contains(pattern)).select(
+            "record_id", "line_id", pl.lit("written").alias("ref_evidence"),
+            pl.lit(self.written_score).alias("ref_score"))
+
+    def _candidates(self, pairs: pl.DataFrame, exact: pl.Expr,
+                    same_account: pl.Expr) -> pl.DataFrame:
         score = (self.reference_weight * pl.col("ref_score")
                  + pl.when(exact).then(pl.lit(self.amount_weight)).otherwise(0.0)
                  + pl.when(same_account).then(pl.lit(self.account_weight)).otherwise(0.0))
