@@ -10,6 +10,7 @@ member, a folder file by file.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -94,7 +95,8 @@ def _load_archive(path: Path, message: Message, tz: ZoneInfo) -> Loaded:
                 parts.append(_load_document(
                     lambda n=name: archive.open(n),  # type: ignore[misc]
                     f"{path.name}!{name}", message, tz))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
+            NotImplementedError, RuntimeError) as exc:  # damaged, unsupported or encrypted
         raise SourceFormatError(f"the zip archive cannot be read ({exc})",
                                 source_file=path.name, hint=_BROKEN_FILE_HINT) from None
     if not parts:
