@@ -484,3 +484,12 @@ def test_damaged_zip_archive_is_a_clear_error(tmp_path: Path) -> None:
         load_camt053(archive)
     assert exc.value.source_file is not None
     assert exc.value.source_file.startswith("statements.zip")
+
+
+def test_absurdly_deep_nesting_is_a_clear_error(tmp_path: Path) -> None:
+    deep = "<X>" * 1500 + "</X>" * 1500  # beyond libxml2's depth limit: no recursion crash
+    padding = "".join(_entry("1.00", "CRDT", ref=f"P{i}") for i in range(2000))  # > 1 chunk
+    text = _camt(padding + _entry("1.00", "CRDT",
+                                  details=f"<AddtlNtryInf>{deep}</AddtlNtryInf>"))
+    with pytest.raises(SourceFormatError, match="not well-formed XML"):
+        load_camt053(_write(tmp_path, text))

@@ -146,8 +146,7 @@ def _load_document(opener: Opener, source_file: str, message: Message,
     with opener() as fh:
         try:
             for _, el in etree.iterparse(fh, events=("end",), tag=tags,
-                                         resolve_entities=False, no_network=True,
-                                         huge_tree=True):
+                                         resolve_entities=False, no_network=True):
                 if el.tag == tags[0]:
                     ordinal += 1
                     if box is None:
@@ -198,7 +197,7 @@ def _namespace(opener: Opener, source_file: str, message: Message) -> str:
             empty = not fh.read(1)
             fh.seek(0)
             for _, el in etree.iterparse(fh, events=("start",), resolve_entities=False,
-                                         no_network=True, huge_tree=True):
+                                         no_network=True):
                 tag = el.tag if isinstance(el.tag, str) else ""
                 ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
                 names.append((ns, local))
