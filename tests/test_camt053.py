@@ -468,3 +468,28 @@ def test_oca_statement_period_is_the_day_of_its_closing_balance() -> None:
         date(2014, 1, 5), date(2014, 1, 5), date(2014, 1, 5))
     assert (stmt.opening_cents, stmt.closing_cents, stmt.movements_cents, stmt.entries) == (
         1556827, 1512112, -1299, 3)
+
+
+def test_damaged_zip_archive_is_a_clear_error(tmp_path: Path) -> None:
+    # found by the fuzz test: a corrupted deflate stream raised a bare zlib.error
+    archive = tmp_path / "statements.zip"
+    body = _camt("".join(_entry(f"{i}.00", "CRDT", ref=f"R{i}") for i in range(1, 40)))
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("s.xml", body)
+    data = bytearray(archive.read_bytes())
+    start = 30 + len("s.xml")  # compressed data follows the local file header
+    data[start + 5: start + 25] = b"\xff" * 20
+    archive.write_bytes(bytes(data))
+    with pytest.raises(SourceFormatError) as exc:
+        load_camt053(archive)
+    assert exc.value.source_file is not None
+    assert exc.value.source_file.startswith("statements.zip")
+
+
+def test_absurdly_deep_nesting_is_a_clear_error(tmp_path: Path) -> None:
+    deep = "<X>" * 1500 + "</X>" * 1500  # beyond libxml2's depth limit: no recursion crash
+    padding = "".join(_entry("1.00", "CRDT", ref=f"P{i}") for i in range(2000))  # > 1 chunk
+    text = _camt(padding + _entry("1.00", "CRDT",
+                                  details=f"<AddtlNtryInf>{deep}</AddtlNtryInf>"))
+    with pytest.raises(SourceFormatError, match="not well-formed XML"):
+        load_camt053(_write(tmp_path, text))

@@ -279,3 +279,24 @@ def test_operation_amount_too_large_is_quarantined(tmp_path: Path) -> None:
     res = load_cfonb120(path)
     assert res.tables["payments"].height == 0
     assert col(res.quarantine, "reason")[0].startswith("amount too large")
+
+
+def test_daily_files_chain_and_a_missing_day_is_reported(tmp_path: Path) -> None:
+    def day(name: str, opening: str, closing: str, old: str, new: str) -> None:
+        lines = [_rec("01", amount=opening, date_=old),
+                 _rec("04", amount="0000000000100{", date_=new, value=new),
+                 _rec("07", amount=closing, date_=new)]
+        (tmp_path / name).write_text("\n".join(lines), encoding="utf-8")
+
+    day("0311.txt", "0000000001000{", "0000000001100{", "080324", "110324")  # Fri -> Mon
+    day("0312.txt", "0000000001100{", "0000000001200{", "110324", "120324")
+    day("0314.txt", "0000000001250{", "0000000001350{", "130324", "140324")  # 13th missing
+    merged = merge_loaded([load_cfonb120(tmp_path)])
+    st = merged.statements
+    assert col(st, "statement_id") == ["00012345678:20240311", "00012345678:20240312",
+                                        "00012345678:20240314"]
+    assert col(st, "chain_ok") == [None, True, False]
+    assert col(st, "issue")[2] == (
+        "opening balance 125.00 EUR differs from the closing balance 120.00 EUR of statement "
+        "00012345678:20240312 (0312.txt); missing day since statement 00012345678:20240312 "
+        "(0312.txt): 2024-03-13")

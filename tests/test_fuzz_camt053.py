@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 from fuzzing import FUZZ_SETTINGS, REPO, check_outcome, mutated, shared_seeds
@@ -38,3 +40,22 @@ def test_seeds_load_cleanly(tmp_path: Path) -> None:
         path = tmp_path / f"seed{i}.xml"
         path.write_bytes(seed)
         assert load_camt053(path).tables["payments"].height >= 0
+
+
+def _zipped(*members: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for i, data in enumerate(members):
+            zf.writestr(f"stmt{i}.xml", data)
+    return buf.getvalue()
+
+
+ZIP_SEEDS = [_zipped(SEEDS[0]), _zipped(*SEEDS[:2])]
+
+
+@FUZZ_SETTINGS
+@given(mutated(ZIP_SEEDS))
+def test_mutated_archives_load_quarantine_or_fail_clearly(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "statements.zip"
+    path.write_bytes(data)
+    check_outcome(load_camt053, path)

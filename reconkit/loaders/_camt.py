@@ -10,6 +10,7 @@ member, a folder file by file.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -94,7 +95,8 @@ def _load_archive(path: Path, message: Message, tz: ZoneInfo) -> Loaded:
                 parts.append(_load_document(
                     lambda n=name: archive.open(n),  # type: ignore[misc]
                     f"{path.name}!{name}", message, tz))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error,
+            NotImplementedError, RuntimeError) as exc:  # damaged, unsupported or encrypted
         raise SourceFormatError(f"the zip archive cannot be read ({exc})",
                                 source_file=path.name, hint=_BROKEN_FILE_HINT) from None
     if not parts:
@@ -144,8 +146,7 @@ def _load_document(opener: Opener, source_file: str, message: Message,
     with opener() as fh:
         try:
             for _, el in etree.iterparse(fh, events=("end",), tag=tags,
-                                         resolve_entities=False, no_network=True,
-                                         huge_tree=True):
+                                         resolve_entities=False, no_network=True):
                 if el.tag == tags[0]:
                     ordinal += 1
                     if box is None:
@@ -196,7 +197,7 @@ def _namespace(opener: Opener, source_file: str, message: Message) -> str:
             empty = not fh.read(1)
             fh.seek(0)
             for _, el in etree.iterparse(fh, events=("start",), resolve_entities=False,
-                                         no_network=True, huge_tree=True):
+                                         no_network=True):
                 tag = el.tag if isinstance(el.tag, str) else ""
                 ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
                 names.append((ns, local))
