@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from reconkit.safe_export import write_csv
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType
 
 MATCH_KINDS = ("party", "payment_invoice", "invoice_commitment", "invoice_ledger",
@@ -97,7 +98,10 @@ class ReconResult:
                 "quarantine": self.quarantine}
 
     def write(self, out_dir: Path) -> list[Path]:
-        """Write every contract table as CSV and Parquet; byte-identical for identical results."""
+        """Write every contract table as CSV and Parquet; byte-identical for identical results.
+
+        CSV text cells go through `reconkit.safe_export` (no formula a spreadsheet would
+        run); Parquet keeps the raw values."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
@@ -105,12 +109,12 @@ class ReconResult:
             df = conform(name, df)
             csv_path = out_dir / f"{name}.csv"
             pq_path = out_dir / f"{name}.parquet"
-            df.write_csv(csv_path)
+            write_csv(df, csv_path)  # text neutralised for spreadsheets
             df.write_parquet(pq_path, compression="zstd", statistics=False)
             written += [csv_path, pq_path]
         if self.load_report is not None:
             p = out_dir / "load_report.csv"
-            self.load_report.sort("source_file").write_csv(p)
+            write_csv(self.load_report.sort("source_file"), p)
             written.append(p)
         summary = out_dir / "summary.json"
         summary.write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")
