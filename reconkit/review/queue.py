@@ -24,6 +24,16 @@ QUEUE_COLUMNS = ["exception_id", "category", "title", "system", "record_id", "la
                  "party_names", "detail", "candidate_ids", "candidate_scores",
                  "candidate_explanations", "decision"]
 SETTLING = ("auto", "confirmed")
+REOPENED = ("rejected_match", "stale_decision")
+
+
+def decision_label(action: pl.Expr, payload: pl.Expr) -> pl.Expr:
+    """What a decision says in the queue: its action, `defer` for a deferral, nothing for a
+    plain comment (a comment decides nothing)."""
+    kind = payload.str.json_path_match("$.kind")
+    return (pl.when((action == "note") & (kind == "defer")).then(pl.lit("defer"))
+            .when(action == "note").then(pl.lit(None, pl.String))
+            .otherwise(action))
 
 
 def info_categories(catalog: Catalog | None) -> set[str]:
@@ -46,8 +56,10 @@ def review_queue(result: ReconResult, *, catalog: Catalog | None = None,
     titles = pl.DataFrame({"category": [c.id for c in catalog.categories],
                            "title": [c.title for c in catalog.categories]},
                           schema={"category": pl.String, "title": pl.String})
-    rows = (exception_records(result, as_of)
-            .filter(~pl.col("category").is_in(sorted(info_categories(catalog))))
+    rows = exception_records(result, as_of)
+    if "severity" in rows.columns:  # the engine says which exceptions need a decision
+        rows = rows.filter(pl.col("severity").fill_null("decision") != "info")
+    rows = (rows.filter(~pl.col("category").is_in(sorted(info_categories(catalog))))
             .join(titles, on="category", how="left", maintain_order="left")
             .with_columns(pl.coalesce("title", "category").alias("title")))
     rows = rows.join(_latest_decision(rows, decisions), on="exception_id", how="left",
@@ -61,9 +73,13 @@ def _latest_decision(rows: pl.DataFrame, decisions: pl.DataFrame | None) -> pl.D
     schema = {"exception_id": pl.String, "decision": pl.String}
     if decisions is None or decisions.height == 0:
         return pl.DataFrame(schema=schema)
+    decisions = decisions.with_columns(decision_label(pl.col("action"), pl.col("payload"))
+                                       .alias("action")).drop_nulls("action")
     direct = decisions.filter(pl.col("exception_id").is_not_null()).select(
         "exception_id", "decision_id", "action")
-    via_match = (rows.select("exception_id", pl.col("candidate_ids").alias("match_id"))
+    # a rejected or stale candidate is the context of these exceptions, not their answer
+    fresh = rows.filter(~pl.col("category").is_in(list(REOPENED)))
+    via_match = (fresh.select("exception_id", pl.col("candidate_ids").alias("match_id"))
                  .explode("match_id").drop_nulls("match_id")
                  .join(decisions.filter(pl.col("match_id").is_not_null())
                        .select("match_id", "decision_id", "action"), on="match_id")

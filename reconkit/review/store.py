@@ -22,7 +22,10 @@ import polars as pl
 
 from reconkit.errors import ReconkitError
 from reconkit.result import ReconResult
+from reconkit.review.apply import apply_decisions
+from reconkit.review.fingerprint import fingerprint
 from reconkit.review.learn import Alias, aliases_taught
+from reconkit.review.records import best_candidate
 from reconkit.schemas import PolarsDataType
 
 SCHEMA_VERSION: Final = 1
@@ -94,22 +97,35 @@ class DecisionStore:
     """Reviewers' decisions and learned aliases in one SQLite file (created on open)."""
 
     def __init__(self, path: Path | str, *,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.executescript(_DDL)
-            row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
+            # autocommit + explicit BEGIN IMMEDIATE transactions; WAL: readers never block the
+            # writer and a killed writer leaves the file consistent (its transaction is lost)
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            with self._transaction() as db:
+                for statement in _DDL.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+                if row[0] is None:
+                    db.execute("INSERT INTO schema_version(version) VALUES (?)",
+                               (SCHEMA_VERSION,))
+        except sqlite3.OperationalError as exc:
+            raise ReconkitError(f"the decisions store {self.path} is busy or cannot be opened "
+                                f"({exc})", source_file=self.path.name,
+                                hint="another process is writing to it: retry in a moment")\
+                from None
         except sqlite3.DatabaseError as exc:
             raise ReconkitError(f"the decisions store {self.path} is not a readable SQLite "
                                 f"database ({exc})", source_file=self.path.name,
                                 hint="point the review to a new file, or restore this one "
                                      "from backup") from None
-        if row[0] is None:
-            self._db.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))
-        elif row[0] > SCHEMA_VERSION:
+        if row[0] is not None and row[0] > SCHEMA_VERSION:
             raise ReconkitError(f"the decisions store was written by a newer reconkit "
                                 f"(schema {row[0]}, this one reads {SCHEMA_VERSION})",
                                 source_file=self.path.name, hint="upgrade reconkit")
@@ -149,13 +165,19 @@ class DecisionStore:
 
     def bulk(self, decisions: Iterable[Decision], *, user: str,
              at: datetime | str | None = None, result: ReconResult | None = None) -> list[int]:
-        """Record several decisions in one transaction (all or none); return their ids."""
+        """Record several decisions in one transaction (all or none); return their ids.
+
+        With `result` (the run the reviewer looked at): a confirm on an exception without a
+        match confirms its best candidate (the queue's first), and each decision keeps the
+        fingerprint of its items so that the next run never applies it to changed items.
+        """
         stamp = _iso(at if at is not None else self._clock())
-        todo = list(decisions)
+        todo = [_complete(d, result) for d in decisions]
         for d in todo:
             _check(d, user)
         ids: list[int] = []
         with self._transaction() as db:
+            known = self._known_ibans(db)
             for d in todo:
                 cur = db.execute(
                     "INSERT INTO decisions(match_id, exception_id, action, payload, user, at) "
@@ -165,29 +187,41 @@ class DecisionStore:
                 did = int(cur.lastrowid or 0)
                 ids.append(did)
                 taught = list(d.teach)
-                if result is not None and d.action == "confirm" and d.match_id:
-                    taught += aliases_taught(result, d.match_id, known=self._known_ibans(db))
+                if result is not None and d.action in ("confirm", "write_off") and d.match_id:
+                    taught += aliases_taught(result, d.match_id, known=known)
                 for a in sorted(set(taught)):
                     db.execute("INSERT INTO aliases(system, source_id, target_system, "
                                "target_id, learned_from) VALUES (?, ?, ?, ?, ?)", (*a, did))
+                    known.add(a[1])
         return ids
 
-    def undo(self, decision_id: int, user: str, *, at: datetime | str | None = None) -> None:
-        """Undo one decision (neighbours untouched) and deactivate the aliases it taught."""
+    def undo(self, decision_id: int, user: str, *,
+             at: datetime | str | None = None) -> dict[str, Any]:
+        """Undo one decision (neighbours untouched) and deactivate the aliases it taught.
+
+        Atomic: of two concurrent undos of one decision exactly one succeeds, the other is
+        told it was already undone. Returns the undone decision (who made it, what, when).
+        """
         stamp = _iso(at if at is not None else self._clock())
-        # checked before the transaction: ReconkitError (a frozen dataclass) cannot cross
-        # a contextmanager, which assigns __traceback__ on the way out
-        row = self._db.execute("SELECT undone_at FROM decisions WHERE decision_id = ?",
-                               (decision_id,)).fetchone()
+        with self._transaction() as db:
+            done = db.execute("UPDATE decisions SET undone_at = ?, undone_by = ? "
+                              "WHERE decision_id = ? AND undone_at IS NULL",
+                              (stamp, user, decision_id)).rowcount
+            if done == 1:
+                db.execute("UPDATE aliases SET active = 0 WHERE learned_from = ?",
+                           (decision_id,))
+            row = db.execute(f"SELECT {', '.join(HISTORY_SCHEMA)} FROM decisions "
+                             "WHERE decision_id = ?", (decision_id,)).fetchone()
+        # raised outside the transaction: ReconkitError (a frozen dataclass) cannot cross a
+        # contextmanager, which assigns __traceback__ on the way out
         if row is None:
             raise ReconkitError(f"no decision {decision_id} in {self.path.name}",
                                 hint="see DecisionStore.history() for the decision ids")
-        if row[0] is not None:
-            raise ReconkitError(f"decision {decision_id} was already undone at {row[0]}")
-        with self._transaction() as db:
-            db.execute("UPDATE decisions SET undone_at = ?, undone_by = ? "
-                       "WHERE decision_id = ?", (stamp, user, decision_id))
-            db.execute("UPDATE aliases SET active = 0 WHERE learned_from = ?", (decision_id,))
+        decision = dict(zip(HISTORY_SCHEMA, row, strict=True))
+        if done != 1:
+            raise ReconkitError(f"decision {decision_id} was already undone at "
+                                f"{decision['undone_at']} by {decision['undone_by']}")
+        return decision
 
     def last_decision(self, user: str | None = None) -> int | None:
         """Id of the latest decision still in force (of `user` when given)."""
@@ -237,23 +271,40 @@ class DecisionStore:
             "active": pl.Int64}).with_columns(pl.col("active").cast(pl.Boolean))
 
     def apply(self, result: ReconResult) -> ReconResult:
-        """A new result whose matches carry the reviewers' latest confirm/reject as status."""
-        verdicts = (self.active_decisions()
-                    .filter(pl.col("match_id").is_not_null()
-                            & pl.col("action").is_in(["confirm", "reject"]))
-                    .sort("decision_id")
-                    .group_by("match_id", maintain_order=True).agg(pl.col("action").last())
-                    .select("match_id", pl.col("action").replace_strict(
-                        {"confirm": "confirmed", "reject": "rejected"},
-                        return_dtype=pl.String).alias("decided")))
-        matches = result.matches.join(verdicts, on="match_id", how="left",
-                                      maintain_order="left").with_columns(
-            pl.coalesce("decided", "status").alias("status")).drop("decided")
-        return dataclasses.replace(result, matches=matches)
+        """A new result with the reviewers' decisions in force applied: confirm/reject as
+        match status, write-offs, matches built by hand; stale decisions and records whose
+        only matches are rejected come back as exceptions (`reconkit.review.apply`)."""
+        return apply_decisions(result, self.active_decisions()).result
+
+    def stale_decisions(self, result: ReconResult) -> dict[int, str]:
+        """decision_id -> why it is not applied to `result` (its items changed since)."""
+        return apply_decisions(result, self.active_decisions()).stale
+
+    def decisions_in_force(self, result: ReconResult) -> pl.DataFrame:
+        """Active decisions that apply to `result` (stale ones left out): the queue's
+        `decision` column."""
+        stale = sorted(self.stale_decisions(result))
+        return self.active_decisions().filter(~pl.col("decision_id").is_in(stale))
 
     def _known_ibans(self, db: sqlite3.Connection) -> set[str]:
         rows = db.execute("SELECT source_id FROM aliases WHERE system = 'bank' AND active = 1")
         return {r[0] for r in rows}
+
+
+def _complete(d: Decision, result: ReconResult | None) -> Decision:
+    """The decision as recorded: the best candidate of a confirmed exception, and the
+    fingerprint of what the reviewer saw (with the run's result)."""
+    if result is None:
+        return d
+    match_id = d.match_id
+    if d.action == "confirm" and not match_id and d.exception_id:
+        match_id = best_candidate(result, d.exception_id)
+    payload = dict(d.payload or {})
+    if "fingerprint" not in payload:
+        fp = fingerprint(result, match_id, d.exception_id, payload.get("items"))
+        if fp:
+            payload["fingerprint"] = fp
+    return dataclasses.replace(d, match_id=match_id, payload=payload)
 
 
 def _check(d: Decision, user: str) -> None:
