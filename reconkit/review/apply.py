@@ -18,7 +18,6 @@ from typing import Any, Final
 
 import polars as pl
 
-from reconkit.money import format_cents
 from reconkit.result import SORT_KEYS, ReconResult, stable_id
 from reconkit.review.fingerprint import (
     candidate_fingerprints,
@@ -199,8 +198,8 @@ def _anchor(result: ReconResult, d: dict[str, Any]) -> tuple[str, str] | None:
         pl.col("match_id") == (d["match_id"] or "")).to_dicts()
     if not items:
         return None
-    first = sorted(items, key=lambda i: (i.get("role") != "payment", i["system"],
-                                         i["record_id"]))[0]
+    first = min(items, key=lambda i: (i.get("role") != "payment", i["system"],
+                                      i["record_id"]))
     return str(first["system"]), str(first["record_id"])
 
 

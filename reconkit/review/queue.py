@@ -28,12 +28,9 @@ REOPENED = ("rejected_match", "stale_decision")
 
 
 def decision_label(action: pl.Expr, payload: pl.Expr) -> pl.Expr:
-    """What a decision says in the queue: its action, `defer` for a deferral, nothing for a
-    plain comment (a comment decides nothing)."""
+    """What a decision says in the queue: its action, or the kind of a note (`defer`)."""
     kind = payload.str.json_path_match("$.kind")
-    return (pl.when((action == "note") & (kind == "defer")).then(pl.lit("defer"))
-            .when(action == "note").then(pl.lit(None, pl.String))
-            .otherwise(action))
+    return pl.when((action == "note") & kind.is_not_null()).then(kind).otherwise(action)
 
 
 def info_categories(catalog: Catalog | None) -> set[str]:
