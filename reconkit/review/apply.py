@@ -24,6 +24,7 @@ from reconkit.review.fingerprint import (
     manual_fingerprint,
     match_fingerprints,
 )
+from reconkit.review.render import format_money
 
 MANUAL_RULE: Final = "MANUAL"
 STATUS_OF: Final = {"confirm": "confirmed", "reject": "rejected", "write_off": "confirmed"}
@@ -90,12 +91,12 @@ def apply_decisions(result: ReconResult, active: pl.DataFrame) -> Outcome:
             continue
         if d["match_id"] and d["action"] in STATUS_OF:
             verdicts[d["match_id"]] = (STATUS_OF[d["action"]], _write_off_text(d))
-    matches = _with_verdicts(result.matches, verdicts)
-    match_items = result.match_items
+    matches, match_items = result.matches, result.match_items
     if manual_matches:
         matches = pl.concat([matches, pl.DataFrame(manual_matches, schema=matches.schema)])
         match_items = pl.concat([match_items, pl.DataFrame(manual_items,
                                                            schema=match_items.schema)])
+    matches = _with_verdicts(matches, verdicts)
     exceptions = pl.concat([result.exceptions, _stale_exceptions(result, decisions, stale)])
     applied = dataclasses.replace(result, matches=matches.sort(SORT_KEYS["matches"]),
                                   match_items=match_items.sort(SORT_KEYS["match_items"]))
@@ -118,13 +119,6 @@ def _with_verdicts(matches: pl.DataFrame, verdicts: dict[str, tuple[str, str]]) 
 
 def _money(cents: int, currency: str | None = "EUR") -> str:
     return f"{format_money(cents)} {currency or ''}".strip()
-
-
-def format_money(cents: int) -> str:
-    """`12,000.00`: thousands separated by commas, a point before the cents."""
-    sign = "-" if cents < 0 else ""
-    units, minor = divmod(abs(int(cents)), 100)
-    return f"{sign}{units:,}.{minor:02d}"
 
 
 def _write_off_text(d: dict[str, Any]) -> str:
