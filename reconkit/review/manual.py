@@ -45,6 +45,13 @@ def open_items(result: ReconResult, *, customers: list[str] | None = None,
                      .select("match_id"), on="match_id")
                .filter((pl.col("system") == "billing") & (pl.col("role") == "invoice"))
                .group_by("record_id").agg(pl.col("amount_cents").sum().alias("paid")))
+    names = result.inputs.get("parties")
+    if names is not None and names.height:
+        billing = names.filter(pl.col("system") == "billing").select(
+            pl.col("record_id").alias("party_record_id"), pl.col("name").alias("client"))
+        invoices = invoices.join(billing.unique("party_record_id"), on="party_record_id",
+                                 how="left").with_columns(
+            pl.coalesce("party_name", "client").alias("party_name"))
     docs = (invoices.filter(pl.col("doc_type") == "invoice")
             .join(settled, on="record_id", how="left")
             .with_columns((pl.col("amount_cents") - pl.col("paid").fill_null(0))

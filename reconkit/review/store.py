@@ -190,6 +190,9 @@ class DecisionStore:
                 if result is not None and d.action in ("confirm", "write_off") and d.match_id:
                     taught += aliases_taught(result, d.match_id, known=known)
                 for a in sorted(set(taught)):
+                    if d.action == "reassign":  # the IBAN now belongs to the new client only
+                        db.execute("UPDATE aliases SET active = 0 WHERE system = ? AND "
+                                   "source_id = ? AND active = 1", a[:2])
                     db.execute("INSERT INTO aliases(system, source_id, target_system, "
                                "target_id, learned_from) VALUES (?, ?, ?, ?, ?)", (*a, did))
                     known.add(a[1])
