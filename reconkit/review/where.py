@@ -23,13 +23,17 @@ class StoreChoice:
     """The decisions store of a run and where that choice came from."""
 
     path: Path | None
-    origin: str  # "option", "env", "config" or "none"
+    origin: str  # "option", "env", "config", "fallback" or "none"
 
     def describe(self, config_name: str = "the run config") -> str:
         """One line for the screen."""
         if self.path is None:
             return (f"no decisions store: {config_name} has no `store:` (decisions cannot be "
                     "recorded nor applied; add `store: decisions.sqlite` to it)")
+        if self.origin == "fallback":
+            return (f"decisions store: {self.path} (WARNING: {config_name} has no `store:`, so "
+                    f"`reconkit run` will not apply these decisions; add `store: "
+                    f"{self.path}` to it)")
         why = {"option": "given with --store",
                "env": f"{ENV_VAR} overrides the `store:` of {config_name}",
                "config": f"`store:` of {config_name}"}[self.origin]
@@ -47,6 +51,14 @@ def store_choice(config: RunConfig, option: Path | None = None,
     if config.store is not None:
         return StoreChoice(Path(config.store), "config")
     return StoreChoice(None, "none")
+
+
+def review_store(config: RunConfig, fallback: Path,
+                 environ: Mapping[str, str] | None = None) -> StoreChoice:
+    """The store the review notebook records into: the run's (as `store_choice`), else
+    `fallback`, loudly (see `StoreChoice.describe`)."""
+    choice = store_choice(config, environ=environ)
+    return choice if choice.path is not None else StoreChoice(Path(fallback), "fallback")
 
 
 def with_store(config: RunConfig, choice: StoreChoice) -> RunConfig:
