@@ -93,6 +93,11 @@ def test_decisions_clicked_on_the_screen_are_applied_by_the_next_reconkit_run(
     screen.reject_button.click()
     rejected = other["candidate_ids"][0]
     assert store.history()["action"].to_list() == ["confirm", "reject"]
+    # an automatic match rejected (CLI or API): its payment must come back to the queue
+    auto = result.matches.filter(pl.col("rule_id") == "PAY-REF-EXACT")["match_id"][0]
+    paid = result.match_items.filter((pl.col("match_id") == auto)
+                                     & (pl.col("role") == "payment"))["record_id"].item()
+    store.record("reject", user="bob", match_id=auto, result=result)
     store.close()
 
     out = tmp_path / "out"
@@ -105,6 +110,8 @@ def test_decisions_clicked_on_the_screen_are_applied_by_the_next_reconkit_run(
     # the payment whose match was rejected stays in the queue (its exception remains)
     exceptions = pl.read_csv(out / "exceptions.csv", infer_schema=False)
     assert other["exception_id"] in exceptions["exception_id"].to_list()
+    back = exceptions.filter(pl.col("record_id") == paid)
+    assert back.select("category", "candidate_match_ids").rows() == [("rejected_match", auto)]
 
     # RECONKIT_STORE overrides, and says so
     res = CliRunner().invoke(cli, ["run", str(config_path), "--out", str(tmp_path / "o2")],

@@ -6,8 +6,8 @@ everything a decision leaves open sent back to the queue.
 - a confirm carrying `items` is a match built by hand: it is added (rule `MANUAL`);
 - a decision whose items changed since it was taken (fingerprint) is not applied: its record
   returns to the queue as a `stale_decision` exception;
-- a record whose only matches are rejected returns to the queue as a `rejected_match`
-  exception, the rejected candidates as context.
+- a record whose only matches of a kind are rejected returns to the queue as a
+  `rejected_match` exception, the rejected candidates as context.
 """
 
 from __future__ import annotations
@@ -198,13 +198,16 @@ def _anchor(result: ReconResult, d: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def rejected_exceptions(result: ReconResult, exceptions: pl.DataFrame) -> pl.DataFrame:
-    """A `rejected_match` exception for each record whose only matches are rejected and that
-    no exception already holds; the rejected matches are its candidates."""
-    items = result.match_items.join(result.matches.select("match_id", "status"),
+    """A `rejected_match` exception for each record left with only rejected matches of a
+    kind (a payment whose invoice match was rejected stays unexplained even if its ERP bank
+    line is linked) and that no exception already holds; the rejected matches are its
+    candidates."""
+    items = result.match_items.join(result.matches.select("match_id", "kind", "status"),
                                     on="match_id")
-    held = items.filter(pl.col("status") != "rejected").select("system", "record_id")
+    keys = ["system", "record_id", "kind"]
+    held = items.filter(pl.col("status") != "rejected").select(keys).unique()
     orphans = (items.filter(pl.col("status") == "rejected")
-               .join(held.unique(), on=["system", "record_id"], how="anti")
+               .join(held, on=keys, how="anti")
                .join(exceptions.select("system", "record_id").unique(),
                      on=["system", "record_id"], how="anti"))
     if orphans.height == 0:
