@@ -156,5 +156,5 @@ def test_every_export_of_a_hostile_month_is_formula_free(tmp_path: Path) -> None
              if isinstance(c.value, str)]
     assert '=HYPERLINK("http://x","y")' in texts  # shown as text, intact
     amounts = [c.value for ws in queue.worksheets[1:] for row in ws.iter_rows(min_row=2)
-               for c in row if isinstance(c.value, Decimal)]
-    assert any(a < 0 for a in amounts)  # negative amounts are numeric cells
+               for c in row if c.data_type == "n" and c.number_format.startswith("#,##0.00")]
+    assert any(a < 0 for a in amounts)  # negative amounts are numeric cells, not text
