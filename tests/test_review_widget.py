@@ -117,3 +117,16 @@ def test_confirm_while_another_process_holds_the_store_shows_the_error(
         assert store.history().height == 0
         app.confirm_button.click()  # free again: it works
         assert store.history().height == 1 and app.errors.value == ""
+
+
+def test_buttons_work_from_the_kernel_comm_thread(app: ReviewApp) -> None:
+    """The notebook kernel delivers widget events on another thread than the cell that
+    opened the store (the browser test found `SQLite objects created in a thread`)."""
+    import threading
+
+    done: list[int | None] = []
+    worker = threading.Thread(target=lambda: done.append(app.confirm()))
+    worker.start()
+    worker.join(timeout=30)
+    assert done == [1] and app.errors.value == ""
+    assert app.store.history()["action"].to_list() == ["confirm"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -101,10 +102,14 @@ class DecisionStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
+        self._lock = threading.RLock()
         try:
             # autocommit + explicit BEGIN IMMEDIATE transactions; WAL: readers never block the
             # writer and a killed writer leaves the file consistent (its transaction is lost)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout)
+            # the notebook kernel handles widget events on another thread than the cell that
+            # opened the store: one connection shared by threads, serialised by a lock
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout,
+                                       check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             with self._transaction() as db:
@@ -142,13 +147,18 @@ class DecisionStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
 
     # -- verbs -----------------------------------------------------------------------------
     def record(self, action: str, *, user: str, match_id: str | None = None,
@@ -233,7 +243,7 @@ class DecisionStore:
         if user is not None:
             sql += " AND user = ?"
             args = (user,)
-        row = self._db.execute(sql, args).fetchone()
+        row = self._read(sql, args)[0]
         return None if row[0] is None else int(row[0])
 
     # -- reading ---------------------------------------------------------------------------
@@ -249,7 +259,7 @@ class DecisionStore:
         sql = f"SELECT {', '.join(HISTORY_SCHEMA)} FROM decisions"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self._db.execute(sql + " ORDER BY decision_id", args).fetchall()
+        rows = self._read(sql + " ORDER BY decision_id", args)
         return pl.DataFrame(rows, schema=HISTORY_SCHEMA, orient="row")
 
     def active_decisions(self) -> pl.DataFrame:
@@ -259,16 +269,16 @@ class DecisionStore:
 
     def aliases(self) -> pl.DataFrame:
         """Active learned aliases, in the shape `reconkit.run(..., aliases=)` accepts."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT DISTINCT system, source_id, target_system, target_id FROM aliases "
-            "WHERE active = 1 ORDER BY system, source_id, target_system, target_id").fetchall()
+            "WHERE active = 1 ORDER BY system, source_id, target_system, target_id")
         return pl.DataFrame(rows, schema=ALIAS_SCHEMA, orient="row")
 
     def alias_log(self) -> pl.DataFrame:
         """Every alias ever taught, with the decision that taught it and whether it holds."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT alias_id, system, source_id, target_system, target_id, learned_from, "
-            "active FROM aliases ORDER BY alias_id").fetchall()
+            "active FROM aliases ORDER BY alias_id")
         return pl.DataFrame(rows, orient="row", schema={
             "alias_id": pl.Int64, **ALIAS_SCHEMA, "learned_from": pl.Int64,
             "active": pl.Int64}).with_columns(pl.col("active").cast(pl.Boolean))

@@ -128,7 +128,9 @@ class ReviewApp:
             getattr(self, name).add_class(cls)
         self.category.observe(lambda _c: self._fill_items(), names="value")
         self.show.observe(lambda _c: self._fill_items(), names="value")
-        self.items.observe(lambda _c: self._show_focus(), names="value")
+        self._filling = False
+        self.items.observe(lambda _c: None if self._filling else self._show_focus(),
+                           names="value")
         self.open_list.observe(lambda _c: self._fill_allocations(), names="value")
         for button, action in ((self.confirm_button, self.confirm),
                                (self.reject_button, self.reject),
@@ -364,6 +366,7 @@ class ReviewApp:
         self._fill_items()
         self._say(message)
 
+    @on_screen
     def _fill_items(self) -> None:
         keep = self.items.value
         q = self.queue
@@ -371,12 +374,18 @@ class ReviewApp:
             q = q.filter(pl.col("category") == self.category.value)
         if self.show.value == "To decide":
             q = q.filter(pl.col("decision").is_null())
-        self.items.options = [(row_label(r), r["exception_id"]) for r in q.to_dicts()]
         shown = set(q["exception_id"].to_list())
         kept = tuple(i for i in keep if i in shown)
-        self.items.value = kept or tuple(q["exception_id"].head(1).to_list())
+        self._filling = True  # one detail render per refill, never a transient empty one
+        try:
+            with self.items.hold_sync():
+                self.items.options = [(row_label(r), r["exception_id"]) for r in q.to_dicts()]
+                self.items.value = kept or tuple(q["exception_id"].head(1).to_list())
+        finally:
+            self._filling = False
         self._show_focus()
 
+    @on_screen
     def _show_focus(self) -> None:
         rows = self._rows(self.items.value[:1])
         self.open_list.options, self._open = [], {}
