@@ -138,13 +138,14 @@ def _pick_category(page: Page, title: str) -> None:
     expect(queue.locator("option").first).to_contain_text(title.replace(" ", "\xa0"),
                                                            timeout=30_000)
     queue.select_option(index=0)  # the first exception of the category, as a person clicks
-    try:
-        expect(page.locator(".rk-detail")).to_contain_text(title, timeout=30_000)
-    except AssertionError:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "debug.png"), full_page=True)
-        print("DEBUG", queue.evaluate("e => [e.selectedIndex, e.options.length]"))
-        raise
+    expect(page.locator(".rk-detail")).to_contain_text(title, timeout=30_000)
+
+
+def _shot(page: Page, top: str, name: str) -> None:
+    """A screenshot of the window with `top` scrolled to the top of the notebook."""
+    page.locator(top).evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / name))
 
 
 def _status_says(page: Page, text: str) -> None:
@@ -162,9 +163,7 @@ def test_review_by_clicking_is_applied_by_the_next_run(lab: tuple[str, Path]) ->
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1200})
-            page.on("console", lambda m: print("CONSOLE", m.type, m.text[:300])
-                    if m.type in ("error", "warning") else None)
+            page = browser.new_page(viewport={"width": 1400, "height": 1500})
             page.goto(f"{url}/lab/tree/{NOTEBOOK.name}")
             page.wait_for_selector(".jp-NotebookPanel", timeout=60_000)
             # a "Select Kernel" dialog can cover the notebook: accept the proposed kernel
@@ -185,7 +184,7 @@ def test_review_by_clicking_is_applied_by_the_next_run(lab: tuple[str, Path]) ->
             # 1. a grouped payment: read it, confirm the proposed combination
             _pick_category(page, "Grouped payment")
             expect(page.locator(".rk-detail")).to_contain_text("Candidate 1")
-            page.locator(".rk-review-app").screenshot(path=str(SHOTS / "grouped_payment.png"))
+            _shot(page, ".rk-filter", "grouped_payment.png")
             page.locator("button.rk-confirm").click()
             _status_says(page, "Confirmed")
 
@@ -211,11 +210,10 @@ def test_review_by_clicking_is_applied_by_the_next_run(lab: tuple[str, Path]) ->
                 timeout=30_000)
             expect(page.locator(".rk-review-app")).to_contain_text("Allocated",
                                                                    timeout=30_000)
-            page.locator(".rk-review-app").screenshot(
-                path=str(SHOTS / "manual_allocation.png"))
+            _shot(page, ".rk-search", "manual_allocation.png")
             page.locator("button.rk-manual-match").click()
             _status_says(page, "Recorded a match by hand")
-            page.screenshot(path=str(SHOTS / "review_screen.png"), full_page=False)
+            _shot(page, ".rk-status", "review_screen.png")
         finally:
             browser.close()
 

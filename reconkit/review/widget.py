@@ -261,6 +261,7 @@ class ReviewApp:
                                 exception_id=row["exception_id"], result=self.result,
                                 payload={"cents": cents, "account": acct, "reason": why,
                                          "currency": row["currency"]})
+        self.write_off_reason.value = ""
         self._refresh(f"Wrote off {money(cents, row['currency'])} to {acct} ({why}).")
         return did
 
