@@ -69,6 +69,23 @@ def open_items(result: ReconResult, *, customers: list[str] | None = None,
             .select(list(OPEN_ITEM_SCHEMA)).cast(OPEN_ITEM_SCHEMA))  # type: ignore[arg-type]
 
 
+def billing_clients(result: ReconResult) -> list[tuple[str, str]]:
+    """(name, billing customer id) of every client, by name: whom a payment can go to."""
+    parties = result.inputs.get("parties")
+    if parties is None:
+        return []
+    billing = parties.filter(pl.col("system") == "billing").sort("name", "record_id")
+    return [(str(n), str(r)) for r, n in billing.select("record_id", "name").iter_rows()]
+
+
+def customers_of(result: ReconResult, party_id: str | None) -> list[str]:
+    """The billing customer ids of a resolved client."""
+    if not party_id:
+        return []
+    return result.parties.filter((pl.col("party_id") == party_id)
+                                 & (pl.col("system") == "billing"))["source_id"].to_list()
+
+
 def allocate(amount_cents: int, open_cents: list[tuple[str, int]]) -> dict[str, int]:
     """Spread a payment over open items in the given order, each up to what it still owes."""
     left, out = amount_cents, {}

@@ -170,6 +170,15 @@ def invoice_state(inv: dict[str, Any]) -> str:
     return state
 
 
+def history_lines(history: Any, stale: set[int]) -> list[str]:
+    """An exception's decisions (a `DecisionStore.history` frame) as lines for the screen."""
+    return [f"{d['user']} · {d['action'].replace('_', '-')} · {d['at'][:10]}"
+            + (f" (undone by {d['undone_by']})" if d["undone_at"] else "")
+            + (" (not applied: its records changed since)" if d["decision_id"] in stale
+               else "")
+            for d in history.iter_rows(named=True)]
+
+
 def _table(head: list[str], rows: list[list[str]], css: str = "rk-table") -> str:
     if not rows:
         return "<p><i>none</i></p>"

@@ -25,14 +25,23 @@ from reconkit.result import ReconResult
 from reconkit.review.manual import (
     WRITE_OFF_ACCOUNTS,
     allocate,
+    billing_clients,
     build_manual_match,
+    customers_of,
     default_write_off,
     open_items,
     parse_amount,
 )
 from reconkit.review.queue import context, review_queue
 from reconkit.review.records import input_records
-from reconkit.review.render import day, money, render_context, render_ids, row_label
+from reconkit.review.render import (
+    day,
+    history_lines,
+    money,
+    render_context,
+    render_ids,
+    row_label,
+)
 from reconkit.review.store import Decision, DecisionStore
 
 ALL = "(all categories)"
@@ -110,7 +119,7 @@ class ReviewApp:
             (f"{k} {v}", k) for k, v in WRITE_OFF_ACCOUNTS.items()])
         self.write_off_reason = w.Text(description="Reason", placeholder="why")
         self.write_off_button = b(description="Write off", button_style="warning")
-        clients = self._clients()
+        clients = billing_clients(self.result)
         self.reassign_to = w.Dropdown(description="Client", options=clients)
         self.reassign_button = b(description="Reassign payment", layout=w.Layout(width="auto"))
         self.defer_until = w.DatePicker(description="Until")
@@ -209,7 +218,7 @@ class ReviewApp:
         if text is not None:
             self.search.value = text
         row = self._focus()
-        found = open_items(self.result, customers=self._customers(row),
+        found = open_items(self.result, customers=customers_of(self.result, row['party_id']),
                            search=self.search.value)
         self._open = {r["record_id"]: r for r in found.to_dicts()}
         self.open_list.options = [
@@ -234,7 +243,7 @@ class ReviewApp:
         """Record the picked invoices and amounts as a match by hand of the focused payment."""
         row = self._focus()
         payment = context(self.result, row["exception_id"], catalog=self.catalog)["record"]
-        found = open_items(self.result, customers=self._customers(row),
+        found = open_items(self.result, customers=customers_of(self.result, row['party_id']),
                            search=self.search.value)
         built = build_manual_match(payment, self._allocated(), found)
         did = self.store.record("confirm", user=self.user, match_id=built.match_id,
@@ -318,20 +327,6 @@ class ReviewApp:
         return review_queue(self.result, catalog=self.catalog, decisions=decisions,
                             as_of=self.as_of)
 
-    def _clients(self) -> list[tuple[str, str]]:
-        parties = self.result.inputs.get("parties")
-        if parties is None:
-            return []
-        billing = parties.filter(pl.col("system") == "billing").sort("name", "record_id")
-        return [(f"{n}", r) for r, n in billing.select("record_id", "name").iter_rows()]
-
-    def _customers(self, row: dict[str, Any]) -> list[str]:
-        if not row["party_id"]:
-            return []
-        return self.result.parties.filter((pl.col("party_id") == row["party_id"])
-                                          & (pl.col("system") == "billing"))[
-            "source_id"].to_list()
-
     def _rows(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = list(ids)
         by_id = {r["exception_id"]: r for r in
@@ -379,9 +374,8 @@ class ReviewApp:
         kept = tuple(i for i in keep if i in shown)
         self._filling = True  # one detail render per refill, never a transient empty one
         try:
-            with self.items.hold_sync():
-                self.items.options = [(row_label(r), r["exception_id"]) for r in q.to_dicts()]
-                self.items.value = kept or tuple(q["exception_id"].head(1).to_list())
+            self.items.options = [(row_label(r), r["exception_id"]) for r in q.to_dicts()]
+            self.items.value = kept or tuple(q["exception_id"].head(1).to_list())
         finally:
             self._filling = False
         self._show_focus()
@@ -405,17 +399,10 @@ class ReviewApp:
                             c["match_id"]))
         self.candidate.options = options
         self.candidate.value = row["candidate_ids"][0] if row["candidate_ids"] else ""
-        self.detail.value = render_context(ctx, self.labels, self._history(row))
+        self.detail.value = render_context(ctx, self.labels, history_lines(
+            self.store.history(exception_id=row["exception_id"]), self._stale))
         self.ids.value = render_ids(ctx)
         self.write_off_amount.value = default_write_off(ctx)
-
-    def _history(self, row: dict[str, Any]) -> list[str]:
-        mine = self.store.history(exception_id=row["exception_id"])
-        return [f"{d['user']} · {d['action'].replace('_', '-')} · {d['at'][:10]}"
-                + (f" (undone by {d['undone_by']})" if d["undone_at"] else "")
-                + (" (not applied: its records changed since)"
-                   if d["decision_id"] in self._stale else "")
-                for d in mine.iter_rows(named=True)]
 
     def _fill_allocations(self) -> None:
         picked = [self._open[r] for r in self.open_list.value if r in self._open]
