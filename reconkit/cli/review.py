@@ -123,7 +123,6 @@ def _checked_result(config: Path | None, store: Path,
 @review_app.command("decide")
 @_guarded
 def review_decide(
-    store: StoreOpt,
     user: UserOpt,
     action: Annotated[Action, typer.Option("--action", show_default=False,
                                            help="confirm or reject the match, or note")],
@@ -135,6 +134,7 @@ def review_decide(
     note: Annotated[str | None, typer.Option("--note", show_default=False,
                                              help="free text kept with the decision")] = None,
     config: DecideConfigOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Record one decision on a match or an exception (the review screen's buttons).
 
@@ -159,9 +159,9 @@ def review_decide_file(
     file: Annotated[Path, typer.Argument(
         help="CSV (UTF-8, comma or semicolon) with columns match_id and/or exception_id, "
              "action, and optionally note", show_default=False)],
-    store: StoreOpt,
     user: UserOpt,
     config: DecideConfigOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Record many decisions from a CSV in one transaction: all of them or none.
 
@@ -189,11 +189,11 @@ def review_decide_file(
 @review_app.command("undo")
 @_guarded
 def review_undo(
-    store: StoreOpt,
     user: UserOpt,
     decision_id: Annotated[int | None, typer.Argument(
         help="the decision to undo (default: USER's latest decision still in force)",
         show_default=False)] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Undo one decision (kept in the audit trail, stamped undone).
 
@@ -216,7 +216,6 @@ def review_undo(
 @review_app.command("history")
 @_guarded
 def review_history(
-    store: StoreOpt,
     csv: Annotated[Path | None, typer.Option(
         "--csv", show_default=False, help="write the trail to this CSV file instead")] = None,
     user: Annotated[str | None, typer.Option(
@@ -225,6 +224,7 @@ def review_history(
         "--match", show_default=False, help="only decisions on this match")] = None,
     exception_id: Annotated[str | None, typer.Option(
         "--exception", show_default=False, help="only decisions on this exception")] = None,
+    store: StoreOpt = None,
 ) -> None:
     """The audit trail: every decision, who made it and when, undone ones included."""
     from reconkit.audit.export import to_csv
