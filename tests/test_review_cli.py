@@ -39,7 +39,7 @@ def test_store_comes_from_the_environment_or_the_run_config(tmp_path: Path) -> N
     res = _cli("review", "decide", "--user", "ana", "--exception", "E-1", "--action",
                "reject", env={"RECONKIT_STORE": str(env_store)})
     assert res.exit_code == 0, res.output
-    assert "RECONKIT_STORE overrides" in res.stderr
+    assert "set by RECONKIT_STORE" in res.stderr
     with DecisionStore(env_store) as db:
         assert db.history().height == 1
     res = _cli("review", "history", env={"RECONKIT_STORE": ""})

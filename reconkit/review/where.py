@@ -24,6 +24,7 @@ class StoreChoice:
 
     path: Path | None
     origin: str  # "option", "env", "config", "fallback" or "none"
+    shadowed: Path | None = None  # the config's `store:` an override replaces
 
     def describe(self, config_name: str = "the run config") -> str:
         """One line for the screen."""
@@ -34,6 +35,9 @@ class StoreChoice:
             return (f"decisions store: {self.path} (WARNING: {config_name} has no `store:`, so "
                     f"`reconkit run` will not apply these decisions; add `store: "
                     f"{self.path}` to it)")
+        if self.origin == "env" and self.shadowed is None:
+            return (f"decisions store: {self.path} (set by {ENV_VAR}; {config_name} has no "
+                    f"`store:`, so only runs with {ENV_VAR} set apply these decisions)")
         why = {"option": "given with --store",
                "env": f"{ENV_VAR} overrides the `store:` of {config_name}",
                "config": f"`store:` of {config_name}"}[self.origin]
@@ -47,7 +51,7 @@ def store_choice(config: RunConfig, option: Path | None = None,
     if option is not None:
         return StoreChoice(Path(option), "option")
     if env.get(ENV_VAR):
-        return StoreChoice(Path(env[ENV_VAR]), "env")
+        return StoreChoice(Path(env[ENV_VAR]), "env", config.store)
     if config.store is not None:
         return StoreChoice(Path(config.store), "config")
     return StoreChoice(None, "none")
