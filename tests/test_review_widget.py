@@ -130,3 +130,11 @@ def test_buttons_work_from_the_kernel_comm_thread(app: ReviewApp) -> None:
     worker.join(timeout=30)
     assert done == [1] and app.errors.value == ""
     assert app.store.history()["action"].to_list() == ["confirm"]
+
+
+def test_confirming_the_exception_itself_keeps_no_match(app: ReviewApp) -> None:
+    app.select(["E-2"])
+    app.candidate.value = ""  # "(the exception itself, no match)"
+    assert app.confirm() == 1
+    row = app.store.history().row(0, named=True)
+    assert (row["match_id"], row["exception_id"]) == (None, "E-2")

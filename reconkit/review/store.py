@@ -305,14 +305,16 @@ class DecisionStore:
 
 
 def _complete(d: Decision, result: ReconResult | None) -> Decision:
-    """The decision as recorded: the best candidate of a confirmed exception, and the
+    """The decision as recorded: the best candidate of a confirmed exception (unless the
+    reviewer confirmed the exception as stated, `payload={"as_stated": True}`), and the
     fingerprint of what the reviewer saw (with the run's result)."""
     if result is None:
         return d
     match_id = d.match_id
-    if d.action == "confirm" and not match_id and d.exception_id:
-        match_id = best_candidate(result, d.exception_id)
     payload = dict(d.payload or {})
+    if d.action == "confirm" and not match_id and d.exception_id \
+            and not payload.get("as_stated"):
+        match_id = best_candidate(result, d.exception_id)
     if "fingerprint" not in payload:
         fp = fingerprint(result, match_id, d.exception_id, payload.get("items"))
         if fp:

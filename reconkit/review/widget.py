@@ -343,7 +343,8 @@ class ReviewApp:
         row = self._focus()
         match_id = self.candidate.value or None
         before = self.store.aliases().height
-        did = self.store.record(action, user=self.user, match_id=match_id,
+        as_stated = {"as_stated": True} if not match_id and row["candidate_ids"] else None
+        did = self.store.record(action, user=self.user, match_id=match_id, payload=as_stated,
                                 exception_id=row["exception_id"], result=self.result)
         verb = {"confirm": "Confirmed", "reject": "Rejected"}[action]
         what = (f"the candidate for {row['label']}" if match_id else f"{row['label']}")
