@@ -3,7 +3,6 @@ on screen."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,18 +99,37 @@ def test_write_off_reassign_defer_comment(app: ReviewApp, tiny_result: ReconResu
     assert "2.50 EUR written off to account 627 (bank fee) by ana" in m["explanation"].item()
 
 
+HOLDER = """
+import sqlite3, sys, time
+from pathlib import Path
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")  # another process holds the store's write lock
+Path(sys.argv[2]).touch()
+while not Path(sys.argv[3]).exists():
+    time.sleep(0.02)
+db.execute("ROLLBACK")
+"""
+
+
 def test_confirm_while_another_process_holds_the_store_shows_the_error(
         tmp_path: Path, tiny_result: ReconResult) -> None:
-    path = tmp_path / "busy.sqlite"
+    import subprocess
+    import sys
+    import time
+
+    path, held, release = tmp_path / "busy.sqlite", tmp_path / "held", tmp_path / "release"
     with DecisionStore(path, timeout=0.2) as store:
         app = ReviewApp(tiny_result, store, "ana")
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another writer holds the store
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(held),
+                                   str(release)])
         try:
+            deadline = time.monotonic() + 30
+            while not held.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
             app.confirm_button.click()
         finally:
-            holder.execute("ROLLBACK")
-            holder.close()
+            release.touch()
+            holder.wait(timeout=30)
         assert "decisions store is busy or locked" in app.errors.value
         assert "nothing was recorded" in app.status.value
         assert store.history().height == 0
