@@ -23,6 +23,7 @@ from reconkit.review.fingerprint import (
     candidate_fingerprints,
     manual_fingerprint,
     match_fingerprints,
+    record_states,
 )
 from reconkit.review.render import format_money
 
@@ -51,12 +52,14 @@ def _staleness(result: ReconResult, decisions: list[dict[str, Any]]) -> dict[int
     match_fp = match_fingerprints(result, [d["match_id"] for d in decisions if d["match_id"]])
     cand_fp = candidate_fingerprints(result, [d["exception_id"] for d in decisions
                                               if d["exception_id"]])
+    states = record_states(result) if any(d["payload"].get("items") for d in decisions) \
+        else None
     stale: dict[int, str] = {}
     for d in decisions:
         fp = d["payload"].get("fingerprint") or {}
         manual = d["payload"].get("items")
         if "items" in fp:
-            now = (manual_fingerprint(result, manual) if manual
+            now = (manual_fingerprint(result, manual, states) if manual
                    else match_fp.get(d["match_id"] or ""))
             if now is None:
                 stale[d["decision_id"]] = "the match it was about is no longer proposed"

@@ -72,12 +72,14 @@ def match_fingerprints(result: ReconResult, match_ids: Iterable[str]) -> dict[st
     return dict(items_fingerprint(items, record_states(result)).iter_rows())
 
 
-def manual_fingerprint(result: ReconResult, items: list[Mapping[str, Any]]) -> str:
+def manual_fingerprint(result: ReconResult, items: list[Mapping[str, Any]],
+                       states: pl.DataFrame | None = None) -> str:
     """Items hash of a match built by hand (its items are in the decision's payload)."""
     frame = pl.DataFrame([{k: i.get(k) for k in ITEM_KEYS} for i in items],
                          schema={"system": pl.String, "record_id": pl.String,
                                  "role": pl.String, "amount_cents": pl.Int64})
-    got = items_fingerprint(frame.with_columns(pl.lit("m").alias("key")), record_states(result))
+    got = items_fingerprint(frame.with_columns(pl.lit("m").alias("key")),
+                            states if states is not None else record_states(result))
     return str(got["items"][0]) if got.height else ""
 
 
@@ -93,18 +95,28 @@ def candidate_fingerprints(result: ReconResult, exception_ids: Iterable[str]) ->
     return dict(exc.select("exception_id", _hash_expr(pl.col("c"))).iter_rows())
 
 
+def fingerprints(result: ReconResult,
+                 decisions: list[tuple[str | None, str | None, list[Mapping[str, Any]] | None]]
+                 ) -> list[dict[str, str]]:
+    """The fingerprint stored with each (match_id, exception_id, manual items) decision, all
+    computed in one pass over the run (a bulk of hundreds stays fast)."""
+    match_fp = match_fingerprints(result, [m for m, _e, items in decisions if m and not items])
+    cand_fp = candidate_fingerprints(result, [e for _m, e, _i in decisions if e])
+    states = record_states(result) if any(items for _m, _e, items in decisions) else None
+    out: list[dict[str, str]] = []
+    for match_id, exception_id, items in decisions:
+        fp: dict[str, str] = {}
+        got = (manual_fingerprint(result, items, states) if items
+               else match_fp.get(match_id or ""))
+        if got:
+            fp["items"] = got
+        if exception_id and exception_id in cand_fp:
+            fp["candidates"] = cand_fp[exception_id]
+        out.append(fp)
+    return out
+
+
 def fingerprint(result: ReconResult, match_id: str | None, exception_id: str | None,
                 manual_items: list[Mapping[str, Any]] | None = None) -> dict[str, str]:
     """The fingerprint stored with one decision (empty parts are left out)."""
-    out: dict[str, str] = {}
-    if manual_items:
-        out["items"] = manual_fingerprint(result, manual_items)
-    elif match_id:
-        got = match_fingerprints(result, [match_id]).get(match_id)
-        if got:
-            out["items"] = got
-    if exception_id:
-        got = candidate_fingerprints(result, [exception_id]).get(exception_id)
-        if got:
-            out["candidates"] = got
-    return out
+    return fingerprints(result, [(match_id, exception_id, manual_items)])[0]

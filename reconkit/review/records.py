@@ -119,6 +119,16 @@ def _candidates(result: ReconResult) -> pl.DataFrame:
                  pl.col("explanation").alias("candidate_explanations")))
 
 
+def best_candidates(result: ReconResult, exception_ids: list[str]) -> dict[str, str]:
+    """exception_id -> its best candidate (see `best_candidate`), for those that have one."""
+    if not exception_ids:
+        return {}
+    some = result.exceptions.filter(pl.col("exception_id").is_in(exception_ids))
+    got = _candidates(dataclasses.replace(result, exceptions=some))
+    return {e: ids[0] for e, ids in got.select("exception_id", "candidate_ids").iter_rows()
+            if ids}
+
+
 def best_candidate(result: ReconResult, exception_id: str) -> str | None:
     """The candidate match a confirm on a queue row confirms: the best scored (then the
     smallest id), as listed first in the queue; None when the exception has none."""

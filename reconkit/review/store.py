@@ -24,9 +24,9 @@ import polars as pl
 from reconkit.errors import ReconkitError
 from reconkit.result import ReconResult
 from reconkit.review.apply import apply_decisions
-from reconkit.review.fingerprint import fingerprint
-from reconkit.review.learn import Alias, aliases_taught
-from reconkit.review.records import best_candidate
+from reconkit.review.fingerprint import fingerprints
+from reconkit.review.learn import Alias, aliases_taught, party_ibans
+from reconkit.review.records import best_candidates
 from reconkit.schemas import PolarsDataType
 
 SCHEMA_VERSION: Final = 1
@@ -182,12 +182,13 @@ class DecisionStore:
         fingerprint of its items so that the next run never applies it to changed items.
         """
         stamp = _iso(at if at is not None else self._clock())
-        todo = [_complete(d, result) for d in decisions]
+        todo = _complete(list(decisions), result)
         for d in todo:
             _check(d, user)
         ids: list[int] = []
         with self._transaction() as db:
             known = self._known_ibans(db)
+            on_parties: set[str] | None = None
             for d in todo:
                 cur = db.execute(
                     "INSERT INTO decisions(match_id, exception_id, action, payload, user, at) "
@@ -198,7 +199,10 @@ class DecisionStore:
                 ids.append(did)
                 taught = list(d.teach)
                 if result is not None and d.action in ("confirm", "write_off") and d.match_id:
-                    taught += aliases_taught(result, d.match_id, known=known)
+                    if on_parties is None:
+                        on_parties = party_ibans(result)
+                    taught += aliases_taught(result, d.match_id, known=known,
+                                             party_ibans=on_parties)
                 for a in sorted(set(taught)):
                     if d.action == "reassign":  # the IBAN now belongs to the new client only
                         db.execute("UPDATE aliases SET active = 0 WHERE system = ? AND "
@@ -304,22 +308,29 @@ class DecisionStore:
         return {r[0] for r in rows}
 
 
-def _complete(d: Decision, result: ReconResult | None) -> Decision:
-    """The decision as recorded: the best candidate of a confirmed exception (unless the
-    reviewer confirmed the exception as stated, `payload={"as_stated": True}`), and the
-    fingerprint of what the reviewer saw (with the run's result)."""
+def _complete(decisions: list[Decision], result: ReconResult | None) -> list[Decision]:
+    """The decisions as recorded: a confirmed exception confirms its best candidate (unless
+    the reviewer confirmed the exception as stated, `payload={"as_stated": True}`), and each
+    keeps the fingerprint of what the reviewer saw (with the run's result)."""
     if result is None:
-        return d
-    match_id = d.match_id
-    payload = dict(d.payload or {})
-    if d.action == "confirm" and not match_id and d.exception_id \
-            and not payload.get("as_stated"):
-        match_id = best_candidate(result, d.exception_id)
-    if "fingerprint" not in payload:
-        fp = fingerprint(result, match_id, d.exception_id, payload.get("items"))
-        if fp:
-            payload["fingerprint"] = fp
-    return dataclasses.replace(d, match_id=match_id, payload=payload)
+        return decisions
+    payloads = [dict(d.payload or {}) for d in decisions]
+    pick = [d.exception_id for d, p in zip(decisions, payloads, strict=True)
+            if d.action == "confirm" and not d.match_id and d.exception_id
+            and not p.get("as_stated")]
+    best = best_candidates(result, pick)
+    out = []
+    for d, p in zip(decisions, payloads, strict=True):
+        match_id = d.match_id
+        if d.exception_id in best and d.action == "confirm" and not match_id \
+                and not p.get("as_stated"):
+            match_id = best[d.exception_id]
+        out.append(dataclasses.replace(d, match_id=match_id, payload=p))
+    prints = fingerprints(result, [(d.match_id, d.exception_id, (d.payload or {}).get("items"))
+                                   for d in out])
+    return [d if "fingerprint" in (d.payload or {}) or not fp else
+            dataclasses.replace(d, payload={**(d.payload or {}), "fingerprint": fp})
+            for d, fp in zip(out, prints, strict=True)]
 
 
 def _check(d: Decision, user: str) -> None:
