@@ -156,3 +156,15 @@ def test_confirming_the_exception_itself_keeps_no_match(app: ReviewApp) -> None:
     assert app.confirm() == 1
     row = app.store.history().row(0, named=True)
     assert (row["match_id"], row["exception_id"]) == (None, "E-2")
+
+
+def test_decisions_so_far_are_named_in_words(app: ReviewApp) -> None:
+    from reconkit.review.render import decision_name
+
+    assert decision_name("confirm", '{"items": [{"record_id": "p2"}]}') == "match by hand"
+    assert decision_name("note", '{"kind": "defer"}') == "deferral"
+    assert decision_name("note", '{"note": "x"}') == "comment"
+    assert decision_name("reassign", '{"name": "Acme SAS"}') == "reassigned to Acme SAS"
+    app.select(["E-3"])
+    app.comment("asked accounting")
+    assert "ana · comment · " in app.detail.value

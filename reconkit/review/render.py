@@ -9,6 +9,7 @@ ids (matches, exceptions, Stripe ids) only appear in the details fold.
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
 from typing import Any, Final
 
@@ -170,9 +171,21 @@ def invoice_state(inv: dict[str, Any]) -> str:
     return state
 
 
+def decision_name(action: str, payload: str | None) -> str:
+    """What a decision was, in words: `match by hand`, `write-off`, `deferral`, `comment`."""
+    p = json.loads(payload or "{}")
+    if action == "confirm" and p.get("items"):
+        return "match by hand"
+    if action == "note":
+        return "deferral" if p.get("kind") == "defer" else "comment"
+    return {"write_off": "write-off", "reassign": "reassigned to " + str(p.get("name") or
+                                                                        "another client")
+            }.get(action, action)
+
+
 def history_lines(history: Any, stale: set[int]) -> list[str]:
     """An exception's decisions (a `DecisionStore.history` frame) as lines for the screen."""
-    return [f"{d['user']} · {d['action'].replace('_', '-')} · {d['at'][:10]}"
+    return [f"{d['user']} · {decision_name(d['action'], d['payload'])} · {d['at'][:10]}"
             + (f" (undone by {d['undone_by']})" if d["undone_at"] else "")
             + (" (not applied: its records changed since)" if d["decision_id"] in stale
                else "")
