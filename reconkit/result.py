@@ -18,6 +18,7 @@ import polars as pl
 
 from reconkit.errors import ReconkitError
 from reconkit.loaders.statements import SORT_KEYS as STATEMENT_ORDER
+from reconkit.safe_export import write_csv
 from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType
 
 CONTRACT: dict[str, dict[str, PolarsDataType]] = {
@@ -98,7 +99,10 @@ class ReconResult:
                 "quarantine": self.quarantine}
 
     def write(self, out_dir: Path) -> list[Path]:
-        """Write every contract table as CSV and Parquet; byte-identical for identical results."""
+        """Write every contract table as CSV and Parquet; byte-identical for identical results.
+
+        CSV text cells go through `reconkit.safe_export` (no formula a spreadsheet would
+        run); Parquet keeps the raw values."""
         out_dir = Path(out_dir)
         check_out_dir(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,18 +111,18 @@ class ReconResult:
             df = conform(name, df)
             csv_path = out_dir / f"{name}.csv"
             pq_path = out_dir / f"{name}.parquet"
-            df.write_csv(csv_path)
+            write_csv(df, csv_path)  # text neutralised for spreadsheets
             df.write_parquet(pq_path, compression="zstd", statistics=False)
             written += [csv_path, pq_path]
         if self.statements is not None:
             df = self.statements.sort(list(STATEMENT_ORDER), nulls_last=True)
-            df.write_csv(out_dir / "statements.csv")
+            write_csv(df, out_dir / "statements.csv")
             df.write_parquet(out_dir / "statements.parquet", compression="zstd",
                              statistics=False)
             written += [out_dir / "statements.csv", out_dir / "statements.parquet"]
         if self.load_report is not None:
             p = out_dir / "load_report.csv"
-            self.load_report.sort("source_file").write_csv(p)
+            write_csv(self.load_report.sort("source_file"), p)
             written.append(p)
         summary = out_dir / "summary.json"
         summary.write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n")

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconkit.result import ReconResult
+from reconkit.review.apply import apply_decisions
 
 from builders import World
 
@@ -52,15 +53,19 @@ def worlds(draw: st.DrawFn) -> World:
     return w
 
 
+ACCOUNTING = ("auto", "confirmed", "review")  # a rejected match accounts for nothing
+
+
 def _accounted(r: ReconResult) -> set[tuple[str, str]]:
-    return set(r.match_items.select("system", "record_id").iter_rows()) | set(
+    """Records held by an auto, confirmed or review match, or by an exception (quarantined
+    rows never reach the tables)."""
+    held = r.match_items.join(r.matches.filter(pl.col("status").is_in(ACCOUNTING))
+                              .select("match_id"), on="match_id")
+    return set(held.select("system", "record_id").iter_rows()) | set(
         r.exceptions.select("system", "record_id").iter_rows())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(worlds())
-def test_every_record_accounted_for_and_never_over_allocated(w: World) -> None:
-    r = w.reconcile()
+def _assert_all_accounted(r: ReconResult, w: World) -> None:
     tables = w.tables()
     seen = _accounted(r)
     for table, system in (("payments", "bank"), ("invoices", "billing"),
@@ -69,6 +74,14 @@ def test_every_record_accounted_for_and_never_over_allocated(w: World) -> None:
             assert (system, rid) in seen, (table, rid)
     for system, rid in tables["parties"].select("system", "record_id").iter_rows():
         assert (system, rid) in seen
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_every_record_accounted_for_and_never_over_allocated(w: World) -> None:
+    r = w.reconcile()
+    tables = w.tables()
+    _assert_all_accounted(r, w)
     assert r.exceptions.filter(pl.col("category") == "unaccounted_record").height == 0
     # auto and confirmed matches never allocate a record beyond its amount
     amounts = pl.concat([
@@ -84,6 +97,29 @@ def test_every_record_accounted_for_and_never_over_allocated(w: World) -> None:
     assert used.filter(pl.col("used") > pl.col("cap")).height == 0
     assert r.matches["match_id"].is_unique().all()
     assert r.exceptions["exception_id"].is_unique().all()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.data())
+def test_rejecting_matches_never_loses_a_record(w: World, data: st.DataObject) -> None:
+    """Whatever a reviewer rejects, every record stays accounted for (a record left with only
+    rejected matches returns to the queue as `rejected_match`)."""
+    r = w.reconcile()
+    ids = r.matches["match_id"].to_list()
+    rejected = data.draw(st.lists(st.sampled_from(ids), unique=True)) if ids else []
+    decisions = pl.DataFrame(
+        {"decision_id": range(1, len(rejected) + 1), "match_id": rejected,
+         "exception_id": [None] * len(rejected), "action": ["reject"] * len(rejected),
+         "payload": ["{}"] * len(rejected), "user": ["ana"] * len(rejected),
+         "at": ["2026-11-02T09:00:00Z"] * len(rejected)},
+        schema={"decision_id": pl.Int64, "match_id": pl.String, "exception_id": pl.String,
+                "action": pl.String, "payload": pl.String, "user": pl.String, "at": pl.String})
+    applied = apply_decisions(r, decisions).result
+    _assert_all_accounted(applied, w)
+    back = applied.exceptions.filter(pl.col("category") == "rejected_match")
+    assert back["exception_id"].is_unique().all()
+    for cands in back["candidate_match_ids"].to_list():
+        assert set(cands.split(";")) <= set(rejected)
 
 
 @settings(max_examples=10, deadline=None)

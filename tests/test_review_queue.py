@@ -129,7 +129,7 @@ def test_review_app_wires_queue_and_store(tmp_path: Path, tiny_result: ReconResu
         assert app.confirm() == 1
         assert store.history().select("match_id", "exception_id", "action").rows() == [
             ("M-b", "E-2", "confirm")]
-        assert "payer IBAN alias learned" in app.status.value
+        assert "IBAN is now known (1 alias learned)" in app.status.value
         assert app.items.options[0][0].startswith("✓")
         app.category.value = "orphan_credit_note"
         assert [v for _l, v in app.items.options] == ["E-5"]

@@ -87,9 +87,9 @@ def _guarded(command: Callable[P, None]) -> Callable[P, None]:
 
 
 ConfigArg = Annotated[Path, typer.Argument(help="run config (YAML)", show_default=False)]
-StoreOpt = Annotated[Path, typer.Option(
-    "--store", help="decisions store (SQLite file; the review notebook's store works too)",
-    show_default=False)]
+StoreOpt = Annotated[Path | None, typer.Option(
+    "--store", help="decisions store (SQLite file; the review notebook's store works too); "
+                    "default: $RECONKIT_STORE, else `store:` of --config", show_default=False)]
 UserOpt = Annotated[str, typer.Option(
     "--user", envvar="RECONKIT_USER", show_default=False,
     help="who decides, kept in the audit trail (default: $RECONKIT_USER)")]
@@ -98,14 +98,18 @@ DecideConfigOpt = Annotated[Path | None, typer.Option(
     help="run config of the month: the ids are checked against its run, and a confirmed "
          "payment from an unknown IBAN teaches that IBAN to the store")]
 def _reconcile(config_path: Path, store: Path | None = None) -> tuple[RunConfig, ReconResult]:
-    """Run the month of a config in memory; with a store (`store`, else the config's
-    `store:`) its learned aliases and decisions are applied, as in the review notebook."""
+    """Run the month of a config in memory; with a store (`store`, else RECONKIT_STORE, else
+    the config's `store:`) its learned aliases and decisions are applied, as in the review
+    notebook."""
     from reconkit.config import load_config
     from reconkit.pipeline import run
+    from reconkit.review.where import store_choice, with_store
 
     cfg = load_config(config_path)
-    if store is not None:
-        cfg = cfg.model_copy(update={"store": store})
+    choice = store_choice(cfg, store)  # --store, else RECONKIT_STORE, else `store:`
+    cfg = with_store(cfg, choice)
+    if choice.path is not None:
+        console.print(choice.describe(config_path.name))
     with console.status("starting", spinner="dots") as status:
         result = run(cfg, progress=status.update)
     return cfg, result

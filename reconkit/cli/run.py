@@ -21,12 +21,17 @@ def _run(config_path: Path, out: Path, quiet: bool,
     from reconkit.pipeline import run
     from reconkit.progress import run_steps
     from reconkit.report import render_summary
+    from reconkit.review.where import store_choice, with_store
     from reconkit.timings import Timings
 
     recorder = Timings() if timings else None
     if recorder is not None:
         recorder.start("read run config")
     cfg = load_config(config_path)
+    choice = store_choice(cfg)  # `store:` of the config; RECONKIT_STORE overrides, said below
+    cfg = with_store(cfg, choice)
+    if not quiet and choice.path is not None:
+        console.print(choice.describe(config_path.name))
     with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task("starting", total=run_steps(cfg))

@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from reconkit.result import ReconResult
+from reconkit.safe_export import write_csv
 from reconkit.schemas import PolarsDataType, empty_table
 
 LETTERING_COLUMNS: dict[str, PolarsDataType] = {
@@ -137,12 +138,12 @@ def write_lettering(result: ReconResult, path: Path) -> pl.DataFrame:
     """Write the proposed lettering as CSV (JournalCode, EcritureNum, CompteNum, CompAuxNum,
     EcritureLet, DateLet, amount): the columns ERP lettering imports ask for."""
     lettering = propose_lettering(result)
-    lettering.select(
+    write_csv(lettering.select(
         pl.col("journal_code").alias("JournalCode"), pl.col("entry_number").alias("EcritureNum"),
         pl.col("account").alias("CompteNum"), pl.col("aux_account").alias("CompAuxNum"),
         pl.col("record_id").alias("reconkit_record_id"),
         pl.col("lettering_code").alias("EcritureLet"),
         pl.col("lettering_date").dt.strftime("%Y%m%d").alias("DateLet"),
         pl.col("amount_cents"), pl.col("match_id"),
-    ).write_csv(path)
+    ), path)
     return lettering

@@ -18,14 +18,16 @@ Alias = tuple[str, str, str, str]  # system, source_id, target_system, target_id
 
 
 def aliases_taught(result: ReconResult, match_id: str,
-                   known: Collection[str] = ()) -> list[Alias]:
+                   known: Collection[str] = (),
+                   party_ibans: Collection[str] | None = None) -> list[Alias]:
     """Aliases that confirming `match_id` teaches (empty unless a new payer IBAN is seen).
 
     Only a payment->invoice match whose invoices belong to exactly one billing customer
     teaches (an IBAN tied to two customers would merge them), and only when the payer is
     unresolved or resolved to that same customer: a parent paying for its subsidiary is
     recorded explicitly (`DecisionStore.record(..., teach=...)`), never learned silently.
-    `known` lists IBANs already aliased.
+    `known` lists IBANs already aliased; `party_ibans` (from `party_ibans(result)`, computed
+    once for a bulk) the IBANs on party records.
     """
     kind = result.matches.filter(pl.col("match_id") == match_id)["kind"]
     if kind.len() == 0 or kind[0] != "payment_invoice":
@@ -45,7 +47,8 @@ def aliases_taught(result: ReconResult, match_id: str,
     if len(ibans) != 1 or len(customers) != 1:
         return []
     iban, customer = ibans[0], customers[0]
-    if iban in set(known) | _party_ibans(result):
+    on_parties = party_ibans if party_ibans is not None else _party_ibans(result)
+    if iban in known or iban in on_parties:
         return []
     payer_party = _party_of(result, "bank", iban)
     if payer_party is not None and payer_party != _party_of(result, "billing", customer):
@@ -57,6 +60,11 @@ def _party_of(result: ReconResult, system: str, source_id: str) -> str | None:
     hit = result.parties.filter((pl.col("system") == system)
                                 & (pl.col("source_id") == source_id))["party_id"]
     return hit[0] if hit.len() else None
+
+
+def party_ibans(result: ReconResult) -> set[str]:
+    """IBANs written on party records (normalised): never taught as aliases."""
+    return _party_ibans(result)
 
 
 def _party_ibans(result: ReconResult) -> set[str]:

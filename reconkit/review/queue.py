@@ -23,6 +23,13 @@ QUEUE_COLUMNS = ["exception_id", "category", "title", "system", "record_id", "la
                  "party_names", "detail", "candidate_ids", "candidate_scores",
                  "candidate_explanations", "decision"]
 SETTLING = ("auto", "confirmed")
+REOPENED = ("rejected_match", "stale_decision")
+
+
+def decision_label(action: pl.Expr, payload: pl.Expr) -> pl.Expr:
+    """What a decision says in the queue: its action, or the kind of a note (`defer`)."""
+    kind = payload.str.json_path_match("$.kind")
+    return pl.when((action == "note") & kind.is_not_null()).then(kind).otherwise(action)
 
 
 def review_queue(result: ReconResult, *, catalog: Catalog | None = None,
@@ -53,9 +60,13 @@ def _latest_decision(rows: pl.DataFrame, decisions: pl.DataFrame | None) -> pl.D
     schema = {"exception_id": pl.String, "decision": pl.String}
     if decisions is None or decisions.height == 0:
         return pl.DataFrame(schema=schema)
+    decisions = decisions.with_columns(decision_label(pl.col("action"), pl.col("payload"))
+                                       .alias("action")).drop_nulls("action")
     direct = decisions.filter(pl.col("exception_id").is_not_null()).select(
         "exception_id", "decision_id", "action")
-    via_match = (rows.select("exception_id", pl.col("candidate_ids").alias("match_id"))
+    # a rejected or stale candidate is the context of these exceptions, not their answer
+    fresh = rows.filter(~pl.col("category").is_in(list(REOPENED)))
+    via_match = (fresh.select("exception_id", pl.col("candidate_ids").alias("match_id"))
                  .explode("match_id").drop_nulls("match_id")
                  .join(decisions.filter(pl.col("match_id").is_not_null())
                        .select("match_id", "decision_id", "action"), on="match_id")

@@ -8,6 +8,7 @@ client by (a bank payer is known by its compact IBAN, or `name:` + its normalise
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import polars as pl
@@ -116,3 +117,22 @@ def _candidates(result: ReconResult) -> pl.DataFrame:
             .agg(pl.col("match_id").alias("candidate_ids"),
                  pl.col("score").alias("candidate_scores"),
                  pl.col("explanation").alias("candidate_explanations")))
+
+
+def best_candidates(result: ReconResult, exception_ids: list[str]) -> dict[str, str]:
+    """exception_id -> its best candidate (see `best_candidate`), for those that have one."""
+    if not exception_ids:
+        return {}
+    some = result.exceptions.filter(pl.col("exception_id").is_in(exception_ids))
+    got = _candidates(dataclasses.replace(result, exceptions=some))
+    return {e: ids[0] for e, ids in got.select("exception_id", "candidate_ids").iter_rows()
+            if ids}
+
+
+def best_candidate(result: ReconResult, exception_id: str) -> str | None:
+    """The candidate match a confirm on a queue row confirms: the best scored (then the
+    smallest id), as listed first in the queue; None when the exception has none."""
+    one = result.exceptions.filter(pl.col("exception_id") == exception_id)
+    hit = _candidates(dataclasses.replace(result, exceptions=one))
+    ids = hit["candidate_ids"].to_list()
+    return str(ids[0][0]) if ids and ids[0] else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,7 +23,10 @@ import polars as pl
 
 from reconkit.errors import ReconkitError
 from reconkit.result import ReconResult
-from reconkit.review.learn import Alias, aliases_taught
+from reconkit.review.apply import apply_decisions
+from reconkit.review.fingerprint import fingerprints
+from reconkit.review.learn import Alias, aliases_taught, party_ibans
+from reconkit.review.records import best_candidates
 from reconkit.schemas import PolarsDataType
 
 SCHEMA_VERSION: Final = 1
@@ -94,22 +98,39 @@ class DecisionStore:
     """Reviewers' decisions and learned aliases in one SQLite file (created on open)."""
 
     def __init__(self, path: Path | str, *,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, timeout: float = 5.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
+        self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.executescript(_DDL)
-            row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
+            # autocommit + explicit BEGIN IMMEDIATE transactions; WAL: readers never block the
+            # writer and a killed writer leaves the file consistent (its transaction is lost)
+            # the notebook kernel handles widget events on another thread than the cell that
+            # opened the store: one connection shared by threads, serialised by a lock
+            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=timeout,
+                                       check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            with self._transaction() as db:
+                for statement in _DDL.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+                if row[0] is None:
+                    db.execute("INSERT INTO schema_version(version) VALUES (?)",
+                               (SCHEMA_VERSION,))
+        except sqlite3.OperationalError as exc:
+            raise ReconkitError(f"the decisions store {self.path} is busy or cannot be opened "
+                                f"({exc})", source_file=self.path.name,
+                                hint="another process is writing to it: retry in a moment")\
+                from None
         except sqlite3.DatabaseError as exc:
             raise ReconkitError(f"the decisions store {self.path} is not a readable SQLite "
                                 f"database ({exc})", source_file=self.path.name,
                                 hint="point the review to a new file, or restore this one "
                                      "from backup") from None
-        if row[0] is None:
-            self._db.execute("INSERT INTO schema_version(version) VALUES (?)", (SCHEMA_VERSION,))
-        elif row[0] > SCHEMA_VERSION:
+        if row[0] is not None and row[0] > SCHEMA_VERSION:
             raise ReconkitError(f"the decisions store was written by a newer reconkit "
                                 f"(schema {row[0]}, this one reads {SCHEMA_VERSION})",
                                 source_file=self.path.name, hint="upgrade reconkit")
@@ -126,13 +147,18 @@ class DecisionStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, tuple(args)).fetchall()
 
     # -- verbs -----------------------------------------------------------------------------
     def record(self, action: str, *, user: str, match_id: str | None = None,
@@ -149,13 +175,20 @@ class DecisionStore:
 
     def bulk(self, decisions: Iterable[Decision], *, user: str,
              at: datetime | str | None = None, result: ReconResult | None = None) -> list[int]:
-        """Record several decisions in one transaction (all or none); return their ids."""
+        """Record several decisions in one transaction (all or none); return their ids.
+
+        With `result` (the run the reviewer looked at): a confirm on an exception without a
+        match confirms its best candidate (the queue's first), and each decision keeps the
+        fingerprint of its items so that the next run never applies it to changed items.
+        """
         stamp = _iso(at if at is not None else self._clock())
-        todo = list(decisions)
+        todo = _complete(list(decisions), result)
         for d in todo:
             _check(d, user)
         ids: list[int] = []
         with self._transaction() as db:
+            known = self._known_ibans(db)
+            on_parties: set[str] | None = None
             for d in todo:
                 cur = db.execute(
                     "INSERT INTO decisions(match_id, exception_id, action, payload, user, at) "
@@ -165,29 +198,47 @@ class DecisionStore:
                 did = int(cur.lastrowid or 0)
                 ids.append(did)
                 taught = list(d.teach)
-                if result is not None and d.action == "confirm" and d.match_id:
-                    taught += aliases_taught(result, d.match_id, known=self._known_ibans(db))
+                if result is not None and d.action in ("confirm", "write_off") and d.match_id:
+                    if on_parties is None:
+                        on_parties = party_ibans(result)
+                    taught += aliases_taught(result, d.match_id, known=known,
+                                             party_ibans=on_parties)
                 for a in sorted(set(taught)):
+                    if d.action == "reassign":  # the IBAN now belongs to the new client only
+                        db.execute("UPDATE aliases SET active = 0 WHERE system = ? AND "
+                                   "source_id = ? AND active = 1", a[:2])
                     db.execute("INSERT INTO aliases(system, source_id, target_system, "
                                "target_id, learned_from) VALUES (?, ?, ?, ?, ?)", (*a, did))
+                    known.add(a[1])
         return ids
 
-    def undo(self, decision_id: int, user: str, *, at: datetime | str | None = None) -> None:
-        """Undo one decision (neighbours untouched) and deactivate the aliases it taught."""
+    def undo(self, decision_id: int, user: str, *,
+             at: datetime | str | None = None) -> dict[str, Any]:
+        """Undo one decision (neighbours untouched) and deactivate the aliases it taught.
+
+        Atomic: of two concurrent undos of one decision exactly one succeeds, the other is
+        told it was already undone. Returns the undone decision (who made it, what, when).
+        """
         stamp = _iso(at if at is not None else self._clock())
-        # checked before the transaction: ReconkitError (a frozen dataclass) cannot cross
-        # a contextmanager, which assigns __traceback__ on the way out
-        row = self._db.execute("SELECT undone_at FROM decisions WHERE decision_id = ?",
-                               (decision_id,)).fetchone()
+        with self._transaction() as db:
+            done = db.execute("UPDATE decisions SET undone_at = ?, undone_by = ? "
+                              "WHERE decision_id = ? AND undone_at IS NULL",
+                              (stamp, user, decision_id)).rowcount
+            if done == 1:
+                db.execute("UPDATE aliases SET active = 0 WHERE learned_from = ?",
+                           (decision_id,))
+            row = db.execute(f"SELECT {', '.join(HISTORY_SCHEMA)} FROM decisions "
+                             "WHERE decision_id = ?", (decision_id,)).fetchone()
+        # raised outside the transaction: ReconkitError (a frozen dataclass) cannot cross a
+        # contextmanager, which assigns __traceback__ on the way out
         if row is None:
             raise ReconkitError(f"no decision {decision_id} in {self.path.name}",
                                 hint="see DecisionStore.history() for the decision ids")
-        if row[0] is not None:
-            raise ReconkitError(f"decision {decision_id} was already undone at {row[0]}")
-        with self._transaction() as db:
-            db.execute("UPDATE decisions SET undone_at = ?, undone_by = ? "
-                       "WHERE decision_id = ?", (stamp, user, decision_id))
-            db.execute("UPDATE aliases SET active = 0 WHERE learned_from = ?", (decision_id,))
+        decision = dict(zip(HISTORY_SCHEMA, row, strict=True))
+        if done != 1:
+            raise ReconkitError(f"decision {decision_id} was already undone at "
+                                f"{decision['undone_at']} by {decision['undone_by']}")
+        return decision
 
     def last_decision(self, user: str | None = None) -> int | None:
         """Id of the latest decision still in force (of `user` when given)."""
@@ -196,7 +247,7 @@ class DecisionStore:
         if user is not None:
             sql += " AND user = ?"
             args = (user,)
-        row = self._db.execute(sql, args).fetchone()
+        row = self._read(sql, args)[0]
         return None if row[0] is None else int(row[0])
 
     # -- reading ---------------------------------------------------------------------------
@@ -212,7 +263,7 @@ class DecisionStore:
         sql = f"SELECT {', '.join(HISTORY_SCHEMA)} FROM decisions"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        rows = self._db.execute(sql + " ORDER BY decision_id", args).fetchall()
+        rows = self._read(sql + " ORDER BY decision_id", args)
         return pl.DataFrame(rows, schema=HISTORY_SCHEMA, orient="row")
 
     def active_decisions(self) -> pl.DataFrame:
@@ -222,38 +273,64 @@ class DecisionStore:
 
     def aliases(self) -> pl.DataFrame:
         """Active learned aliases, in the shape `reconkit.run(..., aliases=)` accepts."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT DISTINCT system, source_id, target_system, target_id FROM aliases "
-            "WHERE active = 1 ORDER BY system, source_id, target_system, target_id").fetchall()
+            "WHERE active = 1 ORDER BY system, source_id, target_system, target_id")
         return pl.DataFrame(rows, schema=ALIAS_SCHEMA, orient="row")
 
     def alias_log(self) -> pl.DataFrame:
         """Every alias ever taught, with the decision that taught it and whether it holds."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT alias_id, system, source_id, target_system, target_id, learned_from, "
-            "active FROM aliases ORDER BY alias_id").fetchall()
+            "active FROM aliases ORDER BY alias_id")
         return pl.DataFrame(rows, orient="row", schema={
             "alias_id": pl.Int64, **ALIAS_SCHEMA, "learned_from": pl.Int64,
             "active": pl.Int64}).with_columns(pl.col("active").cast(pl.Boolean))
 
     def apply(self, result: ReconResult) -> ReconResult:
-        """A new result whose matches carry the reviewers' latest confirm/reject as status."""
-        verdicts = (self.active_decisions()
-                    .filter(pl.col("match_id").is_not_null()
-                            & pl.col("action").is_in(["confirm", "reject"]))
-                    .sort("decision_id")
-                    .group_by("match_id", maintain_order=True).agg(pl.col("action").last())
-                    .select("match_id", pl.col("action").replace_strict(
-                        {"confirm": "confirmed", "reject": "rejected"},
-                        return_dtype=pl.String).alias("decided")))
-        matches = result.matches.join(verdicts, on="match_id", how="left",
-                                      maintain_order="left").with_columns(
-            pl.coalesce("decided", "status").alias("status")).drop("decided")
-        return dataclasses.replace(result, matches=matches)
+        """A new result with the reviewers' decisions in force applied: confirm/reject as
+        match status, write-offs, matches built by hand; stale decisions and records whose
+        only matches are rejected come back as exceptions (`reconkit.review.apply`)."""
+        return apply_decisions(result, self.active_decisions()).result
+
+    def stale_decisions(self, result: ReconResult) -> dict[int, str]:
+        """decision_id -> why it is not applied to `result` (its items changed since)."""
+        return apply_decisions(result, self.active_decisions()).stale
+
+    def decisions_in_force(self, result: ReconResult) -> pl.DataFrame:
+        """Active decisions that apply to `result` (stale ones left out): the queue's
+        `decision` column."""
+        stale = sorted(self.stale_decisions(result))
+        return self.active_decisions().filter(~pl.col("decision_id").is_in(stale))
 
     def _known_ibans(self, db: sqlite3.Connection) -> set[str]:
         rows = db.execute("SELECT source_id FROM aliases WHERE system = 'bank' AND active = 1")
         return {r[0] for r in rows}
+
+
+def _complete(decisions: list[Decision], result: ReconResult | None) -> list[Decision]:
+    """The decisions as recorded: a confirmed exception confirms its best candidate (unless
+    the reviewer confirmed the exception as stated, `payload={"as_stated": True}`), and each
+    keeps the fingerprint of what the reviewer saw (with the run's result)."""
+    if result is None:
+        return decisions
+    payloads = [dict(d.payload or {}) for d in decisions]
+    pick = [d.exception_id for d, p in zip(decisions, payloads, strict=True)
+            if d.action == "confirm" and not d.match_id and d.exception_id
+            and not p.get("as_stated")]
+    best = best_candidates(result, pick)
+    out = []
+    for d, p in zip(decisions, payloads, strict=True):
+        match_id = d.match_id
+        if d.exception_id in best and d.action == "confirm" and not match_id \
+                and not p.get("as_stated"):
+            match_id = best[d.exception_id]
+        out.append(dataclasses.replace(d, match_id=match_id, payload=p))
+    prints = fingerprints(result, [(d.match_id, d.exception_id, (d.payload or {}).get("items"))
+                                   for d in out])
+    return [d if "fingerprint" in (d.payload or {}) or not fp else
+            dataclasses.replace(d, payload={**(d.payload or {}), "fingerprint": fp})
+            for d, fp in zip(out, prints, strict=True)]
 
 
 def _check(d: Decision, user: str) -> None:
