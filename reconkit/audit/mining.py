@@ -195,11 +195,10 @@ def grouping_habits(history: LedgerHistory) -> dict[str, object]:
             "oldest_first_share": round((total - skipped) / total, 4) if total else 0.0}
 
 
-def payment_delays(history: LedgerHistory, invoices: pl.DataFrame | None = None, *,
-                   terms_days: int = DEFAULT_TERMS_DAYS) -> pl.DataFrame:
-    """Per client account: invoices paid (lettered with a receipt), median and longest days
-    from invoice to receipt, and the share received by the due date (the billing due date
-    when known, else invoice date + `terms_days`). Slowest payers first."""
+def paid_invoices(history: LedgerHistory, invoices: pl.DataFrame | None = None, *,
+                  terms_days: int = DEFAULT_TERMS_DAYS) -> pl.DataFrame:
+    """Invoices lettered with a receipt: days from invoice to receipt and whether received
+    by the due date (the billing due date when known, else invoice date + `terms_days`)."""
     cust = history.customer.filter(pl.col("lettering_code").is_not_null())
     paid = (cust.filter(pl.col("role") == "invoice")
             .join(history.groups.filter(pl.col("receipts") > 0)
@@ -211,8 +210,13 @@ def payment_delays(history: LedgerHistory, invoices: pl.DataFrame | None = None,
                                  pl.col("due_date").cast(pl.Date))
                          .unique("piece_ref", keep="first"), on="piece_ref", how="left")
         due = pl.coalesce("due_date", due)
-    paid = paid.with_columns((pl.col("receipt_date") - pl.col("doc_date")).dt.total_days()
+    return paid.with_columns((pl.col("receipt_date") - pl.col("doc_date")).dt.total_days()
                              .alias("days"), (pl.col("receipt_date") <= due).alias("on_time"))
+
+
+def payment_delays(paid: pl.DataFrame) -> pl.DataFrame:
+    """Per client account: invoices paid, median and longest days from invoice to receipt,
+    share received by the due date. Slowest payers first."""
     return (paid.group_by("aux_account")
             .agg(pl.col("aux_name").drop_nulls().first(),
                  pl.len().cast(pl.Int64).alias("invoices_paid"),
@@ -220,6 +224,15 @@ def payment_delays(history: LedgerHistory, invoices: pl.DataFrame | None = None,
                  pl.col("days").max().cast(pl.Int64).alias("max_days"),
                  pl.col("on_time").mean().round(4).alias("on_time_share"))
             .sort(["median_days", "aux_account"], descending=[True, False]))
+
+
+def delay_summary(paid: pl.DataFrame) -> dict[str, object]:
+    """All paid invoices together: count, median days, how many on time and their share."""
+    n = paid.height
+    on_time = int(paid["on_time"].sum()) if n else 0
+    return {"invoices_paid": n,
+            "median_days": int(round(float(paid["days"].median() or 0))) if n else 0,
+            "on_time": on_time, "on_time_share": round(on_time / n, 4) if n else 0.0}
 
 
 @dataclass(frozen=True)
@@ -232,6 +245,7 @@ class MinedRules:
     pays_for: pl.DataFrame
     grouping: dict[str, object]
     delays: pl.DataFrame
+    delay_summary: dict[str, object]
     lettered_groups: int
     lettered_receipts: int
 
@@ -241,10 +255,11 @@ def mine(history: LedgerHistory, *, invoices: pl.DataFrame | None = None,
          terms_days: int = DEFAULT_TERMS_DAYS) -> MinedRules:
     """Run every miner on a ledger history."""
     grouping = grouping_habits(history)
+    paid = paid_invoices(history, invoices, terms_days=terms_days)
     return MinedRules(
         references=reference_habits(history, invoices=invoices, payments=payments),
         tolerances=tolerated_differences(history), gaps=gap_distribution(history),
         pays_for=who_pays_for_whom(history, payments), grouping=grouping,
-        delays=payment_delays(history, invoices, terms_days=terms_days),
+        delays=payment_delays(paid), delay_summary=delay_summary(paid),
         lettered_groups=history.groups.height,
         lettered_receipts=int(grouping["receipts"]))  # type: ignore[call-overload]
