@@ -87,11 +87,11 @@ class LedgerHistory:
         group_of_entry = keys.unique(subset=["journal_code", "entry_number"], keep="first")
         write_offs = (others.filter(pl.col("entry_kind").is_in(["bank", "other"])
                                     & pl.col("account").str.contains(r"^[67]"))
-                      .drop(*GROUP_KEYS)
+                      .rename({"account": "write_off_account"})
+                      .drop("aux_account", "lettering_code")
                       .join(group_of_entry, on=["journal_code", "entry_number"])
                       .select(*GROUP_KEYS, "journal_code", "entry_number", "entry_date",
-                              pl.col("account").alias("write_off_account"),
-                              "label", "amount_cents")
+                              "write_off_account", "label", "amount_cents")
                       .sort(*GROUP_KEYS, "journal_code", "entry_number", "write_off_account"))
         return cls(lines=lines, customer=customer, groups=groups, write_offs=write_offs)
 

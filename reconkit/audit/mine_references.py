@@ -10,8 +10,9 @@ exact, case_changed, separators (dashes or spaces dropped or added), zeros_dropp
 (O for 0, I/L for 1), typo (one character wrong), rf_reference (ISO 11649 RF built from the
 number), contract_number, po_number, sequence_only (the number's last digit run alone), none.
 
-A receipt *hits* when the invoices its text cites (any form) are exactly the ones lettered
-with it: read alone, the habit leads to the accountant's answer.
+A receipt *hits* when its text cites every invoice lettered with it, and cites no other open
+invoice of the client as strongly (a one-edit sibling `...0103` of an exactly cited `...0101`
+does not count against it): read alone, the habit leads to the accountant's answer.
 """
 
 from __future__ import annotations
@@ -168,9 +169,13 @@ def reference_habits(history: LedgerHistory, *, invoices: pl.DataFrame | None = 
                    .agg(pl.col("rank").filter(pl.col("lettered")).min().alias("rank"),
                         pl.col("shape").filter(pl.col("lettered")).sort().first(),
                         pl.col("label").first(),
-                        ((pl.col("form") != "none") == pl.col("lettered")).all().alias("hit"),
+                        pl.col("rank").filter(pl.col("lettered")).max().alias("worst"),
+                        pl.col("rank").filter(~pl.col("lettered")).min().alias("other"),
                         pl.col("lettered").any().alias("has_invoice"))
-                   .filter(pl.col("has_invoice")))
+                   .filter(pl.col("has_invoice"))
+                   .with_columns(((pl.col("worst") < _RANK["none"])
+                                  & (pl.col("other").is_null()
+                                     | (pl.col("other") > pl.col("worst")))).alias("hit")))
     total = per_receipt.height
     return (per_receipt.with_columns(pl.col("rank").map_elements(
                 lambda r: FORMS[r], return_dtype=pl.String).alias("form"))

@@ -1,0 +1,195 @@
+"""Rule mining from a ledger's lettering: a small hand-made FEC whose every habit is known
+(fee written off to 627, small write-off to 658, one receipt for two invoices, a parent paying
+for its subsidiary, citation forms), and the committed sample, whose generator rules are known
+(data_samples/README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from reconkit.audit.history import LedgerHistory, read_fec_lines
+from reconkit.audit.mine_references import reference_habits
+from reconkit.audit.mining import (
+    grouping_habits,
+    mine,
+    tolerated_differences,
+    who_pays_for_whom,
+)
+from reconkit.audit.tacit import tacit_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data_samples" / "sample"
+HEADER = ("JournalCode\tJournalLib\tEcritureNum\tEcritureDate\tCompteNum\tCompteLib\tCompAuxNum"
+          "\tCompAuxLib\tPieceRef\tPieceDate\tEcritureLib\tDebit\tCredit\tEcritureLet\tDateLet"
+          "\tValidDate\tMontantdevise\tIdevise")
+
+
+def _line(j: str, num: str, d: str, acct: str, aux: str, aux_name: str, piece: str, label: str,
+          debit: str, credit: str, let: str = "", date_let: str = "") -> str:
+    jl = {"VT": "Ventes", "BQ1": "Banque", "OD": "Operations diverses"}[j]
+    return "\t".join([j, jl, num, d, acct, "x", aux, aux_name, piece, d, label, debit, credit,
+                      let, date_let, d, "", ""])
+
+
+def _invoice(num: str, d: str, aux: str, name: str, number: str, ttc: str, ht: str, tva: str,
+             let: str = "", date_let: str = "") -> list[str]:
+    return [_line("VT", num, d, "411000", aux, name, number, f"Facture {number}", ttc, "0,00",
+                  let, date_let),
+            _line("VT", num, d, "706000", "", "", number, f"Facture {number}", "0,00", ht),
+            _line("VT", num, d, "445710", "", "", number, f"Facture {number}", "0,00", tva)]
+
+
+@pytest.fixture
+def fec(tmp_path: Path) -> Path:
+    acme, beta, mere = ("C001", "ACME SAS"), ("C002", "BETA FILIALE SARL"), \
+        ("C003", "GROUPE MERE SAS")
+    rows = [HEADER]
+    rows += _invoice("VT1", "20260901", *acme, "F-2026-000101", "1200,00", "1000,00", "200,00",
+                     "AAA", "20261005")
+    rows += _invoice("VT2", "20260902", *beta, "F-2026-000102", "600,00", "500,00", "100,00",
+                     "AAA", "20261010")
+    rows += _invoice("VT3", "20260903", *acme, "F-2026-000103", "240,00", "200,00", "40,00",
+                     "AAB", "20261012")
+    rows += _invoice("VT4", "20260904", *acme, "F-2026-000104", "120,00", "100,00", "20,00",
+                     "AAB", "20261012")
+    rows += _invoice("VT5", "20260905", *mere, "F-2026-000105", "360,00", "300,00", "60,00",
+                     "AAA", "20261003")
+    # fee kept by a bank: 1180.00 received for 1200.00, 20.00 to 627
+    rows += [_line("BQ1", "BQ1", "20261005", "512100", "", "", "R1", "VIR SEPA ACME FACT "
+                   "F-2026-000101", "1180,00", "0,00"),
+             _line("BQ1", "BQ1", "20261005", "627800", "", "", "R1", "VIR SEPA ACME FACT "
+                   "F-2026-000101", "20,00", "0,00"),
+             _line("BQ1", "BQ1", "20261005", "411000", *acme, "R1", "VIR SEPA ACME FACT "
+                   "F-2026-000101", "0,00", "1200,00", "AAA", "20261005")]
+    # the parent pays its subsidiary's invoice, citing it without zeros
+    rows += [_line("BQ1", "BQ2", "20261010", "512100", "", "", "R2", "VIR SEPA GROUPE MERE "
+                   "F-2026-102", "600,00", "0,00"),
+             _line("BQ1", "BQ2", "20261010", "411000", *beta, "R2", "VIR SEPA GROUPE MERE "
+                   "F-2026-102", "0,00", "600,00", "AAA", "20261010")]
+    # one receipt for two invoices, 0.50 short written off to 658 by a separate entry
+    rows += [_line("BQ1", "BQ3", "20261012", "512100", "", "", "R3", "VIR SEPA ACME f2026000103 "
+                   "F2026000104", "359,50", "0,00"),
+             _line("BQ1", "BQ3", "20261012", "411000", *acme, "R3", "VIR SEPA ACME f2026000103 "
+                   "F2026000104", "0,00", "359,50", "AAB", "20261012"),
+             _line("OD", "OD1", "20261012", "658000", "", "", "WO1", "Ecart reglement ACME",
+                   "0,50", "0,00"),
+             _line("OD", "OD1", "20261012", "411000", *acme, "WO1", "Ecart reglement ACME",
+                   "0,00", "0,50", "AAB", "20261012")]
+    # the parent's own invoice, cited by its sequence only
+    rows += [_line("BQ1", "BQ4", "20261003", "512100", "", "", "R4", "VIR SEPA GROUPE MERE "
+                   "FACTURE 105", "360,00", "0,00"),
+             _line("BQ1", "BQ4", "20261003", "411000", *mere, "R4", "VIR SEPA GROUPE MERE "
+                   "FACTURE 105", "0,00", "360,00", "AAA", "20261003")]
+    path = tmp_path / "123456782FEC20261231.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def history(fec: Path) -> LedgerHistory:
+    return LedgerHistory.from_lines(read_fec_lines(fec))
+
+
+def test_history_groups_and_write_offs(history: LedgerHistory) -> None:
+    g = history.groups.select("aux_account", "lettering_code", "invoices", "receipts",
+                              "adjustments", "invoiced_cents", "received_cents", "balance_cents")
+    assert g.rows() == [("C001", "AAA", 1, 1, 0, 120000, 120000, 0),
+                        ("C001", "AAB", 2, 1, 1, 36000, 35950, 0),
+                        ("C002", "AAA", 1, 1, 0, 60000, 60000, 0),
+                        ("C003", "AAA", 1, 1, 0, 36000, 36000, 0)]
+    assert history.write_offs.select("aux_account", "lettering_code", "write_off_account",
+                                     "amount_cents").rows() == [
+        ("C001", "AAA", "627800", 2000), ("C001", "AAB", "658000", 50)]
+
+
+def test_tolerances_per_write_off_account(history: LedgerHistory) -> None:
+    tol = tolerated_differences(history)
+    assert tol.select("write_off_account", "meaning", "groups", "short_paid", "max_cents",
+                      "max_bp", "tolerance_cents", "tolerance_bp").rows() == [
+        ("627800", "bank fees", 1, 1, 2000, 166, 2000, 170),
+        ("658000", "small write-offs (charge)", 1, 1, 50, 13, 100, 20)]
+
+
+def test_reference_forms_and_hit_rates(history: LedgerHistory) -> None:
+    refs = reference_habits(history)
+    assert sorted(refs.select("form", "receipts", "hits").rows()) == [
+        ("exact", 1, 1), ("separators", 1, 1), ("sequence_only", 1, 1), ("zeros_dropped", 1, 1)]
+    assert set(refs["shape"]) == {"A-9999-999999"}
+
+
+def test_parent_pays_for_subsidiary(history: LedgerHistory) -> None:
+    pays = who_pays_for_whom(history)
+    assert pays.select("payer", "payer_account", "paid_for_account", "receipts",
+                       "amount_cents", "lettered").rows() == [
+        ("GROUPE MERE", "C003", "C002", 1, 60000, 1)]
+
+
+def test_grouping_counts_receipts_settling_several(history: LedgerHistory) -> None:
+    g = grouping_habits(history)
+    assert (g["receipts"], g["several_invoices"], g["max_invoices"], g["sizes"]) == \
+        (4, 1, 2, {1: 3, 2: 1})
+    assert g["oldest_first"] == 4
+
+
+def test_tacit_sentences_state_support(history: LedgerHistory) -> None:
+    t = tacit_rules(mine(history))
+    fee = t.filter(pl.col("rule_id") == "PAY-MINED-WRITE-OFF-627").row(0, named=True)
+    assert fee["sentence"] == ("Differences up to 20.00 and 1.7% of the invoiced amount are "
+                               "written off to account 627800 (bank fees): 1 lettered groups, "
+                               "median 20.00, largest 20.00 (1.66%).")
+    assert fee["support"] == 1
+    payer = t.filter(pl.col("topic") == "payers")["sentence"].to_list()
+    assert payer == ["GROUPE MERE (client account C003) pays for BETA FILIALE SARL (C002): "
+                     "1 receipt, 600.00, 1 lettered."]
+
+
+# ----------------------------------------------------------------------- committed sample
+@pytest.fixture(scope="module")
+def sample_mined() -> object:
+    from reconkit.loaders.base import get_loader
+
+    fec = next((SAMPLE / "native" / "fec").glob("*.txt"))
+    invoices = pl.read_csv(SAMPLE / "canonical" / "invoices.csv", infer_schema=False) \
+        .with_columns(pl.col("due_date").str.to_date())
+    payments = get_loader("camt053")(next((SAMPLE / "native" / "bank").glob("*.xml"))) \
+        .tables["payments"]
+    return mine(LedgerHistory.from_lines(read_fec_lines(fec)), invoices=invoices,
+                payments=payments)
+
+
+def test_sample_reference_forms_are_the_generators(sample_mined: object) -> None:
+    """The generator's noise (data_samples/model.py noisy_number): exact, compact, zeros
+    dropped, lower case, O for 0, one-letter typo; 15% of transfers cite nothing in text."""
+    refs = sample_mined.references  # type: ignore[attr-defined]
+    assert refs.select("form", "receipts").rows() == [
+        ("exact", 168), ("separators", 41), ("none", 38), ("ocr", 32), ("case_changed", 23),
+        ("zeros_dropped", 22), ("typo", 9)]
+    assert refs.filter(pl.col("form") != "none")["hit_rate"].to_list() == [1.0] * 6
+    assert set(refs["shape"]) == {"A-9999-999999"}
+
+
+def test_sample_parent_pays_for_subsidiary_is_found(sample_mined: object) -> None:
+    """truth: K00250 (ERP C00485) pays F-2026-002779 of K00206 (ERP C00403), booked on the
+    15th; the other two such payments are not booked yet."""
+    pays = sample_mined.pays_for  # type: ignore[attr-defined]
+    pairs = pays.filter(pl.col("payer_account").is_not_null())
+    assert pairs.select("payer_account", "paid_for_account", "payer_iban").rows() == [
+        ("C00485", "C00403", "FR7630002675473650847330366")]
+    truth = pl.read_csv(SAMPLE / "truth" / "parties.csv")
+    erp = dict(truth.filter(pl.col("system") == "erp").select("record_id", "client_id").rows())
+    assert (erp["C00485"], erp["C00403"]) == ("K00250", "K00206")
+    # renamed clients pay under their new name: stated, without a payer account
+    assert set(pays.filter(pl.col("payer_account").is_null())["paid_for_account"]) == {
+        "C00164", "C00292", "C00535"}
+
+
+def test_sample_grouping_delays_and_tolerances(sample_mined: object) -> None:
+    m = sample_mined
+    assert m.grouping["sizes"] == {1: 333}  # type: ignore[attr-defined]
+    assert m.tolerances.height == 0  # type: ignore[attr-defined]
+    assert m.gaps.rows() == [("none", 333)]  # type: ignore[attr-defined]
+    assert m.delay_summary == {"invoices_paid": 333, "median_days": 19,  # type: ignore[attr-defined]
+                               "on_time": 211, "on_time_share": 0.6336}
