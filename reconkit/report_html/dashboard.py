@@ -162,7 +162,8 @@ def catalog_version(catalog: Any) -> str:
 def dashboard_charts(waterfall: pl.DataFrame, at_stake: pl.DataFrame,
                      ages: pl.DataFrame) -> dict[str, Any]:
     """The three management charts (altair); money on axes in whole euros, exact amounts in
-    tooltips."""
+    tooltips. Information-only categories stay out of the exceptions chart (they dwarf the
+    rest and need no decision); the report's table lists them."""
     import altair as alt
 
     steps = waterfall["step"].to_list()
@@ -176,10 +177,11 @@ def dashboard_charts(waterfall: pl.DataFrame, at_stake: pl.DataFrame,
             color=alt.Color("automated:N", scale=alt.Scale(domain=[True, False],
                                                            range=["#2ca02c", "#d62728"])),
             tooltip=["step:N", "lines:Q", "start_pct:Q", "end_pct:Q"]).properties(width=520)
-    exc = at_stake.with_columns((pl.col("amount_cents") // 100).alias("amount_eur"),
+    exc = at_stake.filter(pl.col("severity") != "info").with_columns(
+        (pl.col("amount_cents") // 100).alias("amount_eur"),
                                 format_cents_expr(pl.col("amount_cents")).alias("amount"))
     ex = alt.Chart(alt.Data(values=exc.to_dicts()),
-                   title="Exceptions by category: money at stake (EUR)").mark_bar().encode(
+                   title="Exceptions to decide: money at stake (EUR)").mark_bar().encode(
         x=alt.X("amount_eur:Q", title="money at stake (EUR)"),
         y=alt.Y("category:N", sort="-x", title=None),
         color=alt.Color("severity:N", scale=alt.Scale(domain=["exception", "decision", "info"],

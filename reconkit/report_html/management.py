@@ -76,7 +76,10 @@ class ManagementReport:
             "<h2>Open invoices by age</h2>"]
         if self.ages.height:
             sections += ['<div class="chart" id="open_items_age"></div>',
-                         table_html(self.ages.to_dicts())]
+                         table_html(self.ages.with_columns(
+                             pl.col("amount_cents").map_elements(format_cents,
+                                                                 return_dtype=pl.String)
+                             .alias("amount")).select("age", "invoices", "amount").to_dicts())]
         else:
             sections.append('<p class="note">Needs the month\'s input tables '
                             "(<code>--config</code>).</p>")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,9 @@ def enable_offline_renderer() -> None:
 
 
 def _script_safe(text: str) -> str:
-    return text.replace("</", "<\\/")
+    """Text that cannot close its <script> element early (`</script` -> `<\\/script`, valid in
+    JavaScript strings, regular expressions and JSON alike)."""
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
 def html_page(title: str, sections: list[str], charts: Mapping[str, Any], *,
@@ -91,11 +94,12 @@ def html_page(title: str, sections: list[str], charts: Mapping[str, Any], *,
     embed call per chart (SVG renderer, no actions menu). Deterministic."""
     specs = {name: chart_spec(charts[name]) for name in sorted(charts)}
     data = json.dumps(specs, sort_keys=True, separators=(",", ":"))
-    embed = ("const specs = " + _script_safe(data) + ";\n"
-             "for (const [id, spec] of Object.entries(specs)) {\n"
+    # a block of its own: the bundle's top-level `const`s share the global scope
+    embed = ("(() => {\nconst reconkitSpecs = " + _script_safe(data) + ";\n"
+             "for (const [id, spec] of Object.entries(reconkitSpecs)) {\n"
              "  vegaEmbed('#' + id, spec, {renderer: 'svg', actions: false})\n"
              "    .catch(err => { document.getElementById(id).textContent = String(err); });\n"
-             "}\n")
+             "}\n})();\n")
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(title)}</title>\n<style>{BASE_STYLE}{style}</style>\n"
             f"<script>{_script_safe(javascript_bundle())}</script>\n</head>\n<body>\n"
