@@ -193,3 +193,15 @@ def test_sample_grouping_delays_and_tolerances(sample_mined: object) -> None:
     assert m.gaps.rows() == [("none", 333)]  # type: ignore[attr-defined]
     assert m.delay_summary == {"invoices_paid": 333, "median_days": 19,  # type: ignore[attr-defined]
                                "on_time": 211, "on_time_share": 0.6336}
+
+
+def test_customer_lines_only_still_mine_receipts(fec: Path) -> None:
+    """A canonical ledger (411 lines only): receipts are told by their bank journal; the
+    write-offs cannot be seen and the report says so."""
+    lines = read_fec_lines(fec).filter(pl.col("account").str.starts_with("411"))
+    m = mine(LedgerHistory.from_lines(lines))
+    assert (m.lettered_receipts, m.all_accounts, m.tolerances.height) == (4, False, 0)
+    t = tacit_rules(m).filter(pl.col("topic") == "tolerances")
+    assert t["sentence"].to_list() == [
+        "Write-offs cannot be seen: the ledger source holds only customer-account lines (give "
+        "the FEC itself to see where differences were booked)."]

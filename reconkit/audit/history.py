@@ -35,8 +35,8 @@ def read_fec_lines(path: Path | str) -> pl.DataFrame:
 
 
 def _entry_kind(lines: pl.DataFrame) -> pl.DataFrame:
-    """(journal_code, entry_number) -> kind: bank (a treasury line), sales (revenue or VAT on
-    a sales/credit-note journal), other."""
+    """(journal_code, entry_number) -> kind: bank (a treasury line, or a bank journal when
+    only customer lines were loaded), sales (a sales or credit-note journal), other."""
     from reconkit.loaders.fec import journal_kind
 
     journals = lines.select("journal_code").unique().with_columns(
@@ -47,7 +47,8 @@ def _entry_kind(lines: pl.DataFrame) -> pl.DataFrame:
             .agg(pl.col("account").str.starts_with(TREASURY_PREFIX).any().alias("has_bank"),
                  pl.col("journal_kind").first())
             .with_columns(
-                pl.when(pl.col("has_bank")).then(pl.lit("bank"))
+                pl.when(pl.col("has_bank") | (pl.col("journal_kind") == "bank"))
+                .then(pl.lit("bank"))
                 .when(pl.col("journal_kind").is_in(["sales", "credit_note"])).then(pl.lit("sales"))
                 .otherwise(pl.lit("other")).alias("entry_kind"))
             .select("journal_code", "entry_number", "entry_kind"))

@@ -248,6 +248,7 @@ class MinedRules:
     delay_summary: dict[str, object]
     lettered_groups: int
     lettered_receipts: int
+    all_accounts: bool  # lines of other accounts than the customers' were read (write-offs)
 
 
 def mine(history: LedgerHistory, *, invoices: pl.DataFrame | None = None,
@@ -262,4 +263,5 @@ def mine(history: LedgerHistory, *, invoices: pl.DataFrame | None = None,
         pays_for=who_pays_for_whom(history, payments), grouping=grouping,
         delays=payment_delays(paid), delay_summary=delay_summary(paid),
         lettered_groups=history.groups.height,
-        lettered_receipts=int(grouping["receipts"]))  # type: ignore[call-overload]
+        lettered_receipts=int(grouping["receipts"]),  # type: ignore[call-overload]
+        all_accounts=history.lines.height > history.customer.height)

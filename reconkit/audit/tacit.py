@@ -103,7 +103,11 @@ def tacit_rules(mined: MinedRules) -> pl.DataFrame:
                  mined.lettered_receipts))
     for r in mined.tolerances.iter_rows(named=True):
         rows.append(("tolerances", write_off_rule_id(r), tolerance_sentence(r), r["groups"]))
-    if not mined.tolerances.height:
+    if not mined.all_accounts:
+        rows.append(("tolerances", None, "Write-offs cannot be seen: the ledger source holds "
+                     "only customer-account lines (give the FEC itself to see where "
+                     "differences were booked).", 0))
+    elif not mined.tolerances.height:
         rows.append(("tolerances", None, "No lettered group closed with a difference written "
                      f"off: every one of the {mined.lettered_groups} lettered groups balances "
                      "receipts against invoices exactly.", mined.lettered_groups))
