@@ -129,9 +129,8 @@ def test_parent_pays_for_subsidiary(history: LedgerHistory) -> None:
 
 def test_grouping_counts_receipts_settling_several(history: LedgerHistory) -> None:
     g = grouping_habits(history)
-    assert (g["receipts"], g["several_invoices"], g["max_invoices"], g["sizes"]) == \
-        (4, 1, 2, {1: 3, 2: 1})
-    assert g["oldest_first"] == 4
+    assert (g.receipts, g.several_invoices, g.max_invoices, g.sizes) == (4, 1, 2, {1: 3, 2: 1})
+    assert (g.oldest_first, g.several_share) == (4, 0.25)
 
 
 def test_tacit_sentences_state_support(history: LedgerHistory) -> None:
@@ -188,11 +187,12 @@ def test_sample_parent_pays_for_subsidiary_is_found(sample_mined: object) -> Non
 
 def test_sample_grouping_delays_and_tolerances(sample_mined: object) -> None:
     m = sample_mined
-    assert m.grouping["sizes"] == {1: 333}  # type: ignore[attr-defined]
+    assert m.grouping.sizes == {1: 333}  # type: ignore[attr-defined]
+    assert m.grouping.oldest_first == 327  # type: ignore[attr-defined]
     assert m.tolerances.height == 0  # type: ignore[attr-defined]
     assert m.gaps.rows() == [("none", 333)]  # type: ignore[attr-defined]
-    assert m.delay_summary == {"invoices_paid": 333, "median_days": 19,  # type: ignore[attr-defined]
-                               "on_time": 211, "on_time_share": 0.6336}
+    s = m.delay_summary  # type: ignore[attr-defined]
+    assert (s.invoices_paid, s.median_days, s.on_time, s.on_time_share) == (333, 19, 211, 0.6336)
 
 
 def test_customer_lines_only_still_mine_receipts(fec: Path) -> None:

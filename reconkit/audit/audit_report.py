@@ -62,8 +62,8 @@ def mining_charts(mined: MinedRules) -> dict[str, Any]:
 
 def _evidence(mined: MinedRules) -> list[tuple[str, pl.DataFrame]]:
     g = mined.grouping
-    grouping = pl.DataFrame({"invoices settled by one receipt": list(g["sizes"]),  # type: ignore[call-overload]
-                             "receipts": list(g["sizes"].values())},  # type: ignore[union-attr]
+    grouping = pl.DataFrame({"invoices settled by one receipt": list(g.sizes),
+                             "receipts": list(g.sizes.values())},
                             schema={"invoices settled by one receipt": pl.Int64,
                                     "receipts": pl.Int64})
     return [("Citation forms", mined.references),

@@ -92,14 +92,14 @@ def draft_rules(mined: MinedRules, tacit: pl.DataFrame) -> list[tuple[dict[str, 
                      f" / max {r['max_cents']} cents, max {r['max_bp']} bp; e.g. "
                      f"{r['examples']}"]))
     g = mined.grouping
-    if g["several_invoices"]:
-        k = max(2, int(g["max_invoices"]))  # type: ignore[call-overload]
+    if g.several_invoices:
+        k = max(2, g.max_invoices)
         out.append((_rule("PAY-MINED-GROUPED", "Grouped payment as the ledger letters it",
                           sentence["PAY-MINED-GROUPED"],
                           "Combinations the size the accountant lettered; never auto.",
                           {"kind": "grouped_subset_sum", "params": {"k_max": k}}, 69,
                           category="grouped_payment"),
-                    [f"receipts per number of invoices: {g['sizes']}"]))
+                    [f"receipts per number of invoices: {g.sizes}"]))
     return sorted(out, key=lambda x: (x[0]["priority"], x[0]["id"]))
 
 

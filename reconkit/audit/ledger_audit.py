@@ -36,9 +36,7 @@ class LedgerAudit:
         if fec:
             lines, name, full = read_fec_lines(fec[0].path), fec[0].path.name, True
         else:
-            lines = loaded.tables.get("ledger_lines")
-            if lines is None:
-                lines = pl.DataFrame(schema={"record_id": pl.String})
+            lines = loaded.tables.get("ledger_lines", pl.DataFrame())
             name = ", ".join(sorted(lines["source_file"].unique().to_list())) \
                 if "source_file" in lines.columns and lines.height else "(no ledger)"
             full = False

@@ -170,10 +170,28 @@ def _empty_pays_for() -> pl.DataFrame:
                                 "lettered": i, "examples": s})
 
 
-def grouping_habits(history: LedgerHistory) -> dict[str, object]:
+@dataclass(frozen=True)
+class Grouping:
+    """How lettered receipts settle invoices."""
+
+    receipts: int
+    several_invoices: int  # receipts settling two invoices or more
+    max_invoices: int
+    sizes: dict[int, int]  # number of invoices settled -> receipts
+    oldest_first: int      # receipts that left no older invoice of the client open
+
+    @property
+    def several_share(self) -> float:
+        return round(self.several_invoices / self.receipts, 4) if self.receipts else 0.0
+
+    @property
+    def oldest_first_share(self) -> float:
+        return round(self.oldest_first / self.receipts, 4) if self.receipts else 0.0
+
+
+def grouping_habits(history: LedgerHistory) -> Grouping:
     """How many invoices one lettered receipt settles and whether the client's oldest open
-    invoices go first: counts of receipts per number of invoices settled, the share settling
-    several, and how many receipts left an older invoice of the client open."""
+    invoices go first."""
     pairs = _candidates(history, None)
     per_receipt = (pairs.group_by("receipt_id")
                    .agg(pl.col("lettered").sum().cast(pl.Int64).alias("invoices"),
@@ -185,14 +203,12 @@ def grouping_habits(history: LedgerHistory) -> dict[str, object]:
     sizes = per_receipt.group_by("invoices").agg(pl.len().cast(pl.Int64).alias("receipts")) \
         .sort("invoices")
     total = per_receipt.height
-    multi = int(per_receipt.filter(pl.col("invoices") > 1).height)
     skipped = int(per_receipt["skipped_older"].sum()) if total else 0
-    return {"receipts": total, "several_invoices": multi,
-            "several_share": round(multi / total, 4) if total else 0.0,
-            "max_invoices": int(per_receipt["invoices"].max() or 0) if total else 0,
-            "sizes": {int(k): int(v) for k, v in sizes.iter_rows()},
-            "oldest_first": total - skipped,
-            "oldest_first_share": round((total - skipped) / total, 4) if total else 0.0}
+    return Grouping(receipts=total,
+                    several_invoices=per_receipt.filter(pl.col("invoices") > 1).height,
+                    max_invoices=int(per_receipt["invoices"].max() or 0) if total else 0,  # type: ignore[arg-type]
+                    sizes={int(k): int(v) for k, v in sizes.iter_rows()},
+                    oldest_first=total - skipped)
 
 
 def paid_invoices(history: LedgerHistory, invoices: pl.DataFrame | None = None, *,
@@ -226,13 +242,26 @@ def payment_delays(paid: pl.DataFrame) -> pl.DataFrame:
             .sort(["median_days", "aux_account"], descending=[True, False]))
 
 
-def delay_summary(paid: pl.DataFrame) -> dict[str, object]:
-    """All paid invoices together: count, median days, how many on time and their share."""
-    n = paid.height
-    on_time = int(paid["on_time"].sum()) if n else 0
-    return {"invoices_paid": n,
-            "median_days": int(round(float(paid["days"].median() or 0))) if n else 0,
-            "on_time": on_time, "on_time_share": round(on_time / n, 4) if n else 0.0}
+@dataclass(frozen=True)
+class DelaySummary:
+    """All paid invoices together: count, median days, how many on time."""
+
+    invoices_paid: int
+    median_days: int
+    on_time: int
+
+    @property
+    def on_time_share(self) -> float:
+        return round(self.on_time / self.invoices_paid, 4) if self.invoices_paid else 0.0
+
+
+def delay_summary(paid: pl.DataFrame) -> DelaySummary:
+    """Count, median days (rounded) and invoices paid by their due date."""
+    if not paid.height:
+        return DelaySummary(0, 0, 0)
+    median = paid.select(pl.col("days").median().round(0).cast(pl.Int64)).item()
+    return DelaySummary(invoices_paid=paid.height, median_days=int(median),
+                        on_time=int(paid["on_time"].sum()))
 
 
 @dataclass(frozen=True)
@@ -243,9 +272,9 @@ class MinedRules:
     tolerances: pl.DataFrame
     gaps: pl.DataFrame
     pays_for: pl.DataFrame
-    grouping: dict[str, object]
+    grouping: Grouping
     delays: pl.DataFrame
-    delay_summary: dict[str, object]
+    delay_summary: DelaySummary
     lettered_groups: int
     lettered_receipts: int
     all_accounts: bool  # lines of other accounts than the customers' were read (write-offs)
@@ -263,5 +292,5 @@ def mine(history: LedgerHistory, *, invoices: pl.DataFrame | None = None,
         pays_for=who_pays_for_whom(history, payments), grouping=grouping,
         delays=payment_delays(paid), delay_summary=delay_summary(paid),
         lettered_groups=history.groups.height,
-        lettered_receipts=int(grouping["receipts"]),  # type: ignore[call-overload]
+        lettered_receipts=grouping.receipts,
         all_accounts=history.lines.height > history.customer.height)

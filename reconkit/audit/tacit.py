@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from reconkit.audit.mine_references import FORM_TEXT
-from reconkit.audit.mining import MinedRules
+from reconkit.audit.mining import DelaySummary, Grouping, MinedRules
 from reconkit.money import format_cents
 
 TACIT_SCHEMA = {"topic": pl.String, "rule_id": pl.String, "sentence": pl.String,
@@ -67,23 +67,23 @@ def pays_for_sentence(row: dict[str, Any]) -> str:
             f"that name (a renamed client, a parent or a factor): {what}.")
 
 
-def grouping_sentences(g: dict[str, Any]) -> list[str]:
-    n, multi = g["receipts"], g["several_invoices"]
+def grouping_sentences(g: Grouping) -> list[str]:
+    n, multi = g.receipts, g.several_invoices
     if multi:
         first = (f"One receipt settles several invoices in {pct(multi, n)} of lettered "
-                 f"receipts ({multi} of {n}), up to {g['max_invoices']} at once.")
+                 f"receipts ({multi} of {n}), up to {g.max_invoices} at once.")
     else:
         first = (f"One receipt settles exactly one invoice: no lettered receipt settles "
                  f"several ({n} receipts).")
     return [first, f"Receipts settle the client's oldest open invoice first in "
-                   f"{pct(g['oldest_first'], n)} of lettered receipts "
-                   f"({g['oldest_first']} of {n})."]
+                   f"{pct(g.oldest_first, n)} of lettered receipts "
+                   f"({g.oldest_first} of {n})."]
 
 
-def delay_sentence(s: dict[str, Any], delays: pl.DataFrame) -> str:
-    text = (f"Clients pay a median {s['median_days']} days after the invoice date; "
-            f"{pct(s['on_time'], s['invoices_paid'])} of paid invoices were paid by their due "
-            f"date ({s['on_time']} of {s['invoices_paid']}).")
+def delay_sentence(s: DelaySummary, delays: pl.DataFrame) -> str:
+    text = (f"Clients pay a median {s.median_days} days after the invoice date; "
+            f"{pct(s.on_time, s.invoices_paid)} of paid invoices were paid by their due "
+            f"date ({s.on_time} of {s.invoices_paid}).")
     slow = delays.filter(pl.col("invoices_paid") >= 2).head(3)
     if slow.height:
         names = ", ".join(f"{r['aux_name']} ({r['median_days']} days)"
@@ -116,8 +116,8 @@ def tacit_rules(mined: MinedRules) -> pl.DataFrame:
                      pays_for_sentence(r), r["receipts"]))
     g = mined.grouping
     for i, sentence in enumerate(grouping_sentences(g)):
-        rule = "PAY-MINED-GROUPED" if i == 0 and g["several_invoices"] else None
-        rows.append(("grouping", rule, sentence, int(g["receipts"])))  # type: ignore[arg-type]
+        rule = "PAY-MINED-GROUPED" if i == 0 and g.several_invoices else None
+        rows.append(("grouping", rule, sentence, g.receipts))
     rows.append(("delays", None, delay_sentence(mined.delay_summary, mined.delays),
-                 int(mined.delay_summary["invoices_paid"])))  # type: ignore[call-overload]
+                 mined.delay_summary.invoices_paid))
     return pl.DataFrame(rows, schema=TACIT_SCHEMA, orient="row")

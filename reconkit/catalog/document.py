@@ -199,8 +199,8 @@ def catalog_diff(old: Catalog, new: Catalog) -> pl.DataFrame:
             elif i not in a:
                 rows.append((kind, i, "added", None, None))
             else:
-                fa = dict(flatten(a[i].model_dump(mode="json")))  # type: ignore[attr-defined]
-                fb = dict(flatten(b[i].model_dump(mode="json")))  # type: ignore[attr-defined]
+                fa = dict(flatten(a[i].model_dump(mode="json")))
+                fb = dict(flatten(b[i].model_dump(mode="json")))
                 for f in sorted(fa.keys() | fb.keys()):
                     if fa.get(f) != fb.get(f):
                         rows.append((kind, i, f"changed {f}",

@@ -61,7 +61,7 @@ def javascript_bundle() -> str:
     `vegaEmbed`), no network needed."""
     import vl_convert as vlc
 
-    return str(vlc.javascript_bundle(vl_version=VL_VERSION))
+    return str(vlc.javascript_bundle(vl_version=VL_VERSION))  # type: ignore[call-arg]
 
 
 def _mimebundle(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
