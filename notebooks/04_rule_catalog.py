@@ -56,7 +56,8 @@ catalog.categories_frame().select("id", "severity", "title", "what_to_do")
 # %%
 export_dir = OUT / "catalog"
 export_dir.mkdir(parents=True, exist_ok=True)
-(export_dir / "rule_catalog.md").write_text(catalog_markdown(doc), encoding="utf-8")
+(export_dir / "rule_catalog.md").write_text(
+    catalog_markdown(doc, categories=catalog.categories_frame()), encoding="utf-8")
 (export_dir / "rule_catalog.html").write_text(catalog_html(doc), encoding="utf-8")
 xlsx = to_xlsx({"rules": doc, "categories": catalog.categories_frame()},
                export_dir / "rule_catalog.xlsx")

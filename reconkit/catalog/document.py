@@ -142,8 +142,10 @@ def _figures(r: dict[str, Any]) -> str:
     return f"Hits: {hits}. Reviewed: {prec}."
 
 
-def catalog_markdown(doc: pl.DataFrame, *, title: str = "Rule catalog") -> str:
-    """The documentation as Markdown: a summary table, then one section per rule."""
+def catalog_markdown(doc: pl.DataFrame, *, title: str = "Rule catalog",
+                     categories: pl.DataFrame | None = None) -> str:
+    """The documentation as Markdown: a summary table, one section per rule, then the
+    exception categories (id, severity, title, what to do) when given."""
     out = [f"# {title}", "", f"{doc.height} rules in waterfall order (per link, by priority).",
            "", "| rule | link | priority | title | auto | review | confirmed | precision |",
            "|---|---|---|---|---|---|---|---|"]
@@ -159,6 +161,11 @@ def catalog_markdown(doc: pl.DataFrame, *, title: str = "Rule catalog") -> str:
                 f"Link `{r['link']}`, priority {r['priority']}.", ""]
         out += [f"- **{label}:** {r[key]}" for key, label in _LABELS if r[key]]
         out.append(f"- **{_figures(r)}**")
+    if categories is not None:
+        out += ["", "## Exception categories", "", "| id | severity | title | what to do |",
+                "|---|---|---|---|"]
+        out += [f"| {c['id']} | {c['severity']} | {c['title']} | {c['what_to_do']} |"
+                for c in categories.iter_rows(named=True)]
     return "\n".join(out).replace("|  |", "| |") + "\n"
 
 

@@ -102,7 +102,8 @@ def catalog_export(
         to_xlsx({"rules": doc, "categories": cat.categories_frame()}, out)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(catalog_markdown(doc) if fmt == "md" else catalog_html(doc),
+        out.write_text(catalog_markdown(doc, categories=cat.categories_frame()) if fmt == "md"
+                       else catalog_html(doc),
                        encoding="utf-8")
     typer.echo(f"Exported {doc.height} rules and {len(cat.categories)} categories to {out}")
 
