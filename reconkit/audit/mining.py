@@ -29,7 +29,7 @@ ACCOUNT_MEANING = {"627": "bank fees", "665": "discounts granted", "709": "rebat
 GAP_BUCKETS = ((0, "none"), (100, "up to 1.00"), (500, "up to 5.00"), (2500, "up to 25.00"),
                (10_000, "up to 100.00"))
 OWN_NAME_SCORE = 0.8       # payer name this close to the account's name: the client itself
-PAYER_ACCOUNT_SCORE = 0.85  # ... to another account's name: that account is the payer's
+PREFIX_MIN_LEN = 12        # a name cut by the bank still names its account from this length
 DEFAULT_TERMS_DAYS = 30
 # words banks put around the payer's name in a bank-journal label
 _BANK_WORDS = (r"^(?:(?:VIR|VIREMENT|SEPA|PRLV|PRELEVEMENT|RECU|DE|FROM|TRF|TRANSFER|REMISE"
@@ -117,8 +117,10 @@ def _payer_names(history: LedgerHistory, payments: pl.DataFrame | None) -> pl.Da
 def who_pays_for_whom(history: LedgerHistory,
                       payments: pl.DataFrame | None = None) -> pl.DataFrame:
     """Payers booked to a client account whose name is not theirs: per (payer, paid-for
-    account), receipts, money, how many lettered, the payer's own account when its name is
-    another client's, and example record ids."""
+    account), receipts, money, how many lettered, example record ids, and the payer's own
+    account when the ledger knows it: the account its IBAN pays for itself, else the account
+    bearing its very name (equal once normalised, or one a prefix of the other: bank fields
+    cut names). A merely similar name (ROY & FILS for ROYER & FILS) is another firm."""
     rec = _payer_names(history, payments)
     if not rec.height:
         return _empty_pays_for()
@@ -131,20 +133,29 @@ def who_pays_for_whom(history: LedgerHistory,
                 .filter(pl.col("key").is_not_null()))
     if not other.height or not accounts.height:
         return _empty_pays_for()
-    scores = process.cdist(other["payer_key"].to_list(), accounts["key"].to_list(),
-                           scorer=fuzz.token_sort_ratio, dtype=np.float64) / 100.0
-    best = scores.argmax(axis=1)
+    best, _ = _best_accounts(other["payer_key"].to_list(), accounts["key"].to_list())
+    names = dict(accounts.select("aux_account", "aux_name").iter_rows())
+    shorter = pl.min_horizontal(pl.col("payer_key").str.len_chars(),
+                                pl.col("best_key").str.len_chars())
+    same_name = ((pl.col("best_key") == pl.col("payer_key"))
+                 | ((shorter >= PREFIX_MIN_LEN)
+                    & (pl.col("best_key").str.starts_with(pl.col("payer_key"))
+                       | pl.col("payer_key").str.starts_with(pl.col("best_key")))))
+    by_iban = (rec.filter((pl.col("own_score") >= OWN_NAME_SCORE)
+                          & pl.col("payer_iban").is_not_null())
+               .select("payer_iban", pl.col("aux_account").alias("iban_account")).unique()
+               .filter(pl.len().over("payer_iban") == 1))
+    other = (other.with_columns(pl.Series("best_account", accounts["aux_account"].gather(best)),
+                                pl.Series("best_key", accounts["key"].gather(best)))
+             .join(by_iban, on="payer_iban", how="left")
+             .with_columns(pl.coalesce(pl.col("iban_account"),
+                                       pl.when(same_name).then(pl.col("best_account")))
+                           .alias("payer_account")))
     other = other.with_columns(
-        pl.Series("best_score", scores[np.arange(len(best)), best]),
-        pl.Series("payer_account", accounts["aux_account"].gather(best)),
-        pl.Series("payer_account_name", accounts["aux_name"].gather(best)))
-    other = other.with_columns(
-        pl.when((pl.col("best_score") >= PAYER_ACCOUNT_SCORE)
-                & (pl.col("payer_account") != pl.col("aux_account")))
-        .then(pl.col("payer_account")).alias("payer_account"),
-        pl.when((pl.col("best_score") >= PAYER_ACCOUNT_SCORE)
-                & (pl.col("payer_account") != pl.col("aux_account")))
-        .then(pl.col("payer_account_name")).alias("payer_account_name"))
+        pl.when(pl.col("payer_account") != pl.col("aux_account")).then(pl.col("payer_account"))
+        .alias("payer_account")).with_columns(
+        pl.col("payer_account").replace_strict(names, default=None, return_dtype=pl.String)
+        .alias("payer_account_name"))
     return (other.sort("record_id")
             .group_by("payer_key", "aux_account")
             .agg(pl.col("payer").first(), pl.col("payer_iban").drop_nulls().first(),
@@ -160,6 +171,21 @@ def who_pays_for_whom(history: LedgerHistory,
             .select("payer", "payer_iban", "payer_account", "payer_account_name",
                     "paid_for_account", "paid_for_name", "receipts", "amount_cents",
                     "lettered", "examples"))
+
+
+def _best_accounts(payers: list[str], names: list[str],
+                   chunk: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """For each payer name, the index of the closest account name and its score (0..1).
+    Scored in chunks of payers with one-byte scores, so memory stays bounded (`chunk` x
+    accounts bytes) on ledgers with tens of thousands of accounts."""
+    idx, score = np.zeros(len(payers), dtype=np.int64), np.zeros(len(payers))
+    for start in range(0, len(payers), chunk):
+        block = process.cdist(payers[start:start + chunk], names,
+                              scorer=fuzz.token_sort_ratio, dtype=np.uint8)
+        best = block.argmax(axis=1)
+        idx[start:start + chunk] = best
+        score[start:start + chunk] = block[np.arange(len(best)), best] / 100.0
+    return idx, score
 
 
 def _empty_pays_for() -> pl.DataFrame:
