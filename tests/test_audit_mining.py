@@ -205,3 +205,34 @@ def test_customer_lines_only_still_mine_receipts(fec: Path) -> None:
     assert t["sentence"].to_list() == [
         "Write-offs cannot be seen: the ledger source holds only customer-account lines (give "
         "the FEC itself to see where differences were booked)."]
+
+
+def test_similar_name_is_another_firm_but_iban_tells(tmp_path: Path) -> None:
+    """ROY & FILS paying BETA's invoice is not ROYER & FILS (a similar name is another
+    firm); when its IBAN pays ROYER's own invoices, the IBAN names its account."""
+    royer, beta = ("C010", "ROYER & FILS SARL"), ("C020", "BETA SAS")
+    rows = [HEADER]
+    rows += _invoice("VT1", "20260901", *royer, "F-1", "120,00", "100,00", "20,00", "AAA",
+                     "20261001")
+    rows += _invoice("VT2", "20260902", *beta, "F-2", "240,00", "200,00", "40,00", "AAA",
+                     "20261002")
+    for num, d, acct, piece, amount in (("BQ1", "20261001", royer, "R1", "120,00"),
+                                        ("BQ2", "20261002", beta, "R2", "240,00")):
+        rows += [_line("BQ1", num, d, "512100", "", "", piece, "VIR SEPA", amount, "0,00"),
+                 _line("BQ1", num, d, "411000", *acct, piece, "VIR SEPA", "0,00", amount,
+                       "AAA", d)]
+    path = tmp_path / "123456782FEC20261231.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    history = LedgerHistory.from_lines(read_fec_lines(path))
+
+    def bank(iban_r1: str, iban_r2: str, payer_r1: str) -> pl.DataFrame:
+        return pl.DataFrame({"entry_ref": ["R1", "R2"], "payer_name": [payer_r1, "ROY & FILS"],
+                             "payer_iban": [iban_r1, iban_r2], "remittance": [None, None],
+                             "structured_ref": [None, None], "end_to_end_id": [None, None]})
+
+    by_name = who_pays_for_whom(history, bank("FR01", "FR02", "ROYER & FILS SARL"))
+    assert by_name.select("payer", "payer_account", "paid_for_account").rows() == [
+        ("ROY & FILS", None, "C020")]
+    by_iban = who_pays_for_whom(history, bank("FR01", "FR01", "ROYER & FILS SARL"))
+    assert by_iban.select("payer", "payer_account", "paid_for_account").rows() == [
+        ("ROY & FILS", "C010", "C020")]

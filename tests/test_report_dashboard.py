@@ -111,3 +111,18 @@ def test_not_a_run_folder(tmp_path: Path) -> None:
 
     with pytest.raises(ReconkitError, match="not a run folder"):
         RunFolder.read(tmp_path)
+
+
+def test_report_command_writes_page_and_images(run_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from reconkit.cli import app
+
+    res = CliRunner().invoke(app, ["report", str(run_dir)])
+    assert res.exit_code == 0, res.output
+    assert f"Report written: {run_dir / 'report.html'} (6 chart images" in res.output
+    page = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "Needs the month's input tables" in page  # no --config: no ages
+    assert sorted(p.suffix for p in (run_dir / "charts").iterdir()) == [".png"] * 3 + [".svg"] * 3
+    bad = CliRunner().invoke(app, ["report", str(run_dir / "nope")])
+    assert bad.exit_code == 2 and "not a run folder" in bad.output
