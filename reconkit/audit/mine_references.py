@@ -177,8 +177,8 @@ def reference_habits(history: LedgerHistory, *, invoices: pl.DataFrame | None = 
                                   & (pl.col("other").is_null()
                                      | (pl.col("other") > pl.col("worst")))).alias("hit")))
     total = per_receipt.height
-    return (per_receipt.with_columns(pl.col("rank").map_elements(
-                lambda r: FORMS[r], return_dtype=pl.String).alias("form"))
+    return (per_receipt.with_columns(pl.col("rank").replace_strict(
+                dict(enumerate(FORMS)), return_dtype=pl.String).alias("form"))
             .sort("receipt_id")
             .group_by("shape", "form", "rank")
             .agg(pl.len().cast(pl.Int64).alias("receipts"),
