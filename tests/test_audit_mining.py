@@ -236,3 +236,23 @@ def test_similar_name_is_another_firm_but_iban_tells(tmp_path: Path) -> None:
     by_iban = who_pays_for_whom(history, bank("FR01", "FR01", "ROYER & FILS SARL"))
     assert by_iban.select("payer", "payer_account", "paid_for_account").rows() == [
         ("ROY & FILS", "C010", "C020")]
+
+
+def test_sample_pays_for_pairs_agree_with_the_truth(sample_mined: object) -> None:
+    """Truth-driven (survives a regenerated sample): every payer-for-another-client pair
+    mined is a parent paying for its subsidiary, and every such payment booked in the FEC
+    is found."""
+    import re
+
+    truth = pl.read_csv(SAMPLE / "truth" / "exceptions.csv", infer_schema=False)
+    parties = pl.read_csv(SAMPLE / "truth" / "parties.csv", infer_schema=False)
+    erp = dict(parties.filter(pl.col("system") == "erp").select("client_id", "record_id")
+               .rows())
+    other = truth.filter(pl.col("category") == "payer_is_other_entity")
+    fec = next((SAMPLE / "native" / "fec").glob("*.txt")).read_text(encoding="utf-8")
+    booked = {(erp[a], erp[b]) for rec, note in other.select("record_id", "note").rows()
+              for a, b in [re.findall(r"K\d+", note)[:2]] if rec in fec}
+    pays = sample_mined.pays_for  # type: ignore[attr-defined]
+    found = set(pays.filter(pl.col("payer_account").is_not_null())
+                .select("payer_account", "paid_for_account").rows())
+    assert booked and found == booked
