@@ -256,3 +256,27 @@ def test_sample_pays_for_pairs_agree_with_the_truth(sample_mined: object) -> Non
     found = set(pays.filter(pl.col("payer_account").is_not_null())
                 .select("payer_account", "paid_for_account").rows())
     assert booked and found == booked
+
+
+def test_contract_and_po_citations(tmp_path: Path) -> None:
+    """A receipt citing only the contract number, another only the client's PO number: the
+    billing data says which invoice carries them."""
+    acme = ("C001", "ACME SAS")
+    rows = [HEADER]
+    rows += _invoice("VT1", "20260901", *acme, "F-2026-000201", "120,00", "100,00", "20,00",
+                     "AAA", "20261001")
+    rows += _invoice("VT2", "20260902", *acme, "F-2026-000202", "240,00", "200,00", "40,00",
+                     "AAB", "20261002")
+    for num, d, piece, label, amount, let in (
+            ("BQ1", "20261001", "R1", "VIR ACME CONTRAT 00719 OCTOBRE", "120,00", "AAA"),
+            ("BQ2", "20261002", "R2", "VIR ACME COMMANDE PO-2026-118", "240,00", "AAB")):
+        rows += [_line("BQ1", num, d, "512100", "", "", piece, label, amount, "0,00"),
+                 _line("BQ1", num, d, "411000", *acme, piece, label, "0,00", amount, let, d)]
+    path = tmp_path / "123456782FEC20261231.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    invoices = pl.DataFrame({"number": ["F-2026-000201", "F-2026-000202"],
+                             "commitment_ref": ["00000719", None],
+                             "po_number": [None, "PO-2026-118"]})
+    refs = reference_habits(LedgerHistory.from_lines(read_fec_lines(path)), invoices=invoices)
+    assert sorted(refs.select("form", "receipts", "hits").rows()) == [
+        ("contract_number", 1, 1), ("po_number", 1, 1)]
