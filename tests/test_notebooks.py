@@ -171,7 +171,8 @@ def test_04_rule_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         in text_of(cells[3])
     md = (tmp_path / "catalog" / "rule_catalog.md").read_text(encoding="utf-8")
     assert md.startswith("# Rule catalog\n")
-    assert md.count("\n## ") == len(catalog.rules)
+    assert md.count("\n## ") == len(catalog.rules) + 1  # one section per rule + categories
+    assert "\n## Exception categories\n" in md
     assert "| PAY-REF-EXACT | payment_invoice | 10 | Reference, amount and client agree | 256 |" \
         in md
     assert "No draft catalog yet: run notebook 01 first." in text_of(cells[4])
