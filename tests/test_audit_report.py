@@ -42,8 +42,12 @@ def test_report_is_deterministic_and_states_rules(audit_and_loaded: tuple, tmp_p
     assert "cdn.jsdelivr" not in page and "vegaEmbed" in page
     assert page.count('<div class="chart"') == 3
     tacit = pl.read_csv(tmp_path / "a" / "tacit_rules.csv")
-    assert tacit["topic"].to_list() == ["references", "tolerances", "payers", "payers",
-                                        "payers", "payers", "grouping", "grouping", "delays"]
+    assert tacit["topic"].to_list() == ["references", "tolerances"] + ["payers"] * 5 + [
+        "grouping", "grouping", "delays"]
+    assert tacit.filter(pl.col("topic") == "payers")["sentence"][0] == (
+        "4 payers paid for another client account (7 receipts, 17368.80): 1 known as clients "
+        "themselves (parent, sister company), 3 under a name no client account bears (renamed "
+        "client, parent or factor outside the ledger).")
 
 
 def test_draft_catalog_loads_and_runs(audit_and_loaded: tuple, tmp_path: Path) -> None:

@@ -67,6 +67,17 @@ def pays_for_sentence(row: dict[str, Any]) -> str:
             f"that name (a renamed client, a parent or a factor): {what}.")
 
 
+def pays_for_summary(pays: pl.DataFrame) -> str:
+    """One sentence over all payers booked to another client's account."""
+    known = pays.filter(pl.col("payer_account").is_not_null())
+    n, receipts = pays.height, int(pays["receipts"].sum())
+    return (f"{n} payer{'s' if n > 1 else ''} paid for another client account "
+            f"({receipts} receipts, {format_cents(int(pays['amount_cents'].sum()))}): "
+            f"{known.height} known as clients themselves (parent, sister company), "
+            f"{n - known.height} under a name no client account bears (renamed client, "
+            "parent or factor outside the ledger).")
+
+
 def grouping_sentences(g: Grouping) -> list[str]:
     n, multi = g.receipts, g.several_invoices
     if multi:
@@ -111,6 +122,9 @@ def tacit_rules(mined: MinedRules) -> pl.DataFrame:
         rows.append(("tolerances", None, "No lettered group closed with a difference written "
                      f"off: every one of the {mined.lettered_groups} lettered groups balances "
                      "receipts against invoices exactly.", mined.lettered_groups))
+    if mined.pays_for.height:
+        rows.append(("payers", None, pays_for_summary(mined.pays_for),
+                     int(mined.pays_for["receipts"].sum())))
     for r in mined.pays_for.iter_rows(named=True):
         rows.append(("payers", other_entity_rule_id() if r["payer_account"] else None,
                      pays_for_sentence(r), r["receipts"]))
