@@ -280,3 +280,30 @@ def test_contract_and_po_citations(tmp_path: Path) -> None:
     refs = reference_habits(LedgerHistory.from_lines(read_fec_lines(path)), invoices=invoices)
     assert sorted(refs.select("form", "receipts", "hits").rows()) == [
         ("contract_number", 1, 1), ("po_number", 1, 1)]
+
+
+def test_draft_catalog_with_write_off_rules_loads(history: LedgerHistory,
+                                                 tmp_path: Path) -> None:
+    from reconkit.audit.draft_catalog import write_draft_catalog
+    from reconkit.catalog import load_catalog
+    from reconkit.paths import DEFAULT_CATALOG
+
+    m = mine(history)
+    folder = write_draft_catalog(m, tacit_rules(m), tmp_path / "draft", base=DEFAULT_CATALOG,
+                                 ledger_name="fec.txt")
+    cat = load_catalog(folder)
+    mined = {r.id: r for r in cat.rules if r.source == "mined"}
+    assert sorted(mined) == ["PAY-MINED-GROUPED", "PAY-MINED-OTHER-ENTITY", "PAY-MINED-REF",
+                             "PAY-MINED-WRITE-OFF-627", "PAY-MINED-WRITE-OFF-658"]
+    fee = mined["PAY-MINED-WRITE-OFF-627"]
+    assert (fee.matcher.kind, fee.matcher.params, fee.exception_category, fee.priority) == (
+        "reference_fee_deducted", {"max_fee_cents": 2000, "max_fee_bp": 170},
+        "bank_fee_deducted", 28)
+    small = mined["PAY-MINED-WRITE-OFF-658"]
+    assert (small.matcher.params, small.exception_category) == (
+        {"max_fee_cents": 100, "max_fee_bp": 20}, "mined_write_off")
+    assert "mined_write_off" in cat.category_ids()
+    assert mined["PAY-MINED-GROUPED"].matcher.params == {"k_max": 2}
+    text = (folder / "mined.yaml").read_text(encoding="utf-8")
+    assert "  # PAY-MINED-WRITE-OFF-627 evidence:\n  #   1 groups, min 2000 / median 2000 / max " \
+           "2000 cents, max 166 bp; e.g. VIR SEPA ACME FACT F-2026-000101" in text

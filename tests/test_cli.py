@@ -80,7 +80,7 @@ def test_audit_writes_profiles_workbook_and_chart(tmp_path: Path) -> None:
     res = cli("audit", SAMPLE_CONFIG, "--out", out, "--top", "3")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "audit.xlsx", "audit_report.html", "audit_report.md", "data_profile.csv",
+        "audit.xlsx", "audit_report.html", "audit_report.md", "charts", "data_profile.csv",
         "draft_catalog", "exception_profile.csv", "exceptions_chart.vl.json",
         "load_report.csv", "mined_payment_delays.csv", "mined_pays_for.csv",
         "mined_references.csv", "mined_tolerances.csv", "quarantine.csv", "tacit_rules.csv"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from reconkit.audit.audit_report import write_audit_report
+from reconkit.audit.audit_report import mining_charts, write_audit_report
 from reconkit.audit.draft_catalog import write_draft_catalog
 from reconkit.audit.export import to_csv
 from reconkit.audit.history import LedgerHistory, read_fec_lines
@@ -17,6 +17,7 @@ from reconkit.audit.mining import MinedRules, mine
 from reconkit.audit.tacit import tacit_rules
 from reconkit.config import RunConfig
 from reconkit.loaders.base import LoadResult
+from reconkit.report_html.offline import save_chart_images
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class LedgerAudit:
                    full_ledger=full_ledger)
 
     def write(self, out: Path, *, base_catalog: Path) -> list[Path]:
-        """audit_report.md/.html, one CSV per evidence table (mined_*.csv) and the draft
-        catalog folder (base catalog + mined.yaml)."""
+        """audit_report.md/.html, one CSV per evidence table (mined_*.csv), a PNG and an SVG
+        of each chart (charts/) and the draft catalog folder (base catalog + mined.yaml)."""
         out = Path(out)
         written = write_audit_report(self.mined, self.tacit, out, ledger_name=self.ledger_name)
         m = self.mined
@@ -62,6 +63,7 @@ class LedgerAudit:
                          ("mined_tolerances", m.tolerances), ("mined_pays_for", m.pays_for),
                          ("mined_payment_delays", m.delays)):
             written.append(to_csv(df, out / f"{name}.csv"))
+        written += save_chart_images(mining_charts(m), out / "charts")
         draft = write_draft_catalog(m, self.tacit, out / "draft_catalog", base=base_catalog,
                                     ledger_name=self.ledger_name)
         written.append(draft / "mined.yaml")

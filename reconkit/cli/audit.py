@@ -33,7 +33,8 @@ def audit_cmd(
 
     Then mines the ledger's lettering (the FEC source read in full) for the tacit rules the
     accountant applies: audit_report.md and audit_report.html (each rule in a sentence with
-    its support), tacit_rules.csv and mined_*.csv (evidence), and draft_catalog/ (the
+    its support), tacit_rules.csv and mined_*.csv (evidence), charts/ (PNG and SVG of each
+    chart), and draft_catalog/ (the
     catalog plus mined.yaml, loadable and runnable). Prints a short summary and the rules.
     """
     from reconkit.audit import (

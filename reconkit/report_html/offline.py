@@ -30,10 +30,25 @@ def chart_spec(chart: Any) -> dict[str, Any]:
     return {**spec, "$schema": SCHEMA_URL}
 
 
+_SVG_IDS = re.compile(r"\b(gradient_|clip|pattern_)(\d+)\b")
+
+
 def chart_svg(chart: Any) -> str:
+    """The chart as SVG. Vega numbers gradients and clip paths with a counter that lives as
+    long as the process; they are renumbered from 0 in order of appearance, so the same
+    chart always gives the same bytes."""
     import vl_convert as vlc
 
-    return str(vlc.vegalite_to_svg(chart_spec(chart), vl_version=VL_VERSION))
+    svg = str(vlc.vegalite_to_svg(chart_spec(chart), vl_version=VL_VERSION))
+    seen: dict[str, str] = {}
+
+    def renumber(m: re.Match[str]) -> str:
+        key = m.group(0)
+        if key not in seen:
+            seen[key] = f"{m.group(1)}{sum(k.startswith(m.group(1)) for k in seen)}"
+        return seen[key]
+
+    return _SVG_IDS.sub(renumber, svg)
 
 
 def chart_png(chart: Any, scale: float = 2.0) -> bytes:
@@ -65,10 +80,8 @@ def javascript_bundle() -> str:
 
 
 def _mimebundle(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
-    import vl_convert as vlc
-
     pinned = {**spec, "$schema": SCHEMA_URL}
-    return {MIME: pinned, "image/svg+xml": vlc.vegalite_to_svg(pinned, vl_version=VL_VERSION),
+    return {MIME: pinned, "image/svg+xml": chart_svg(pinned),
             "text/plain": "<reconkit chart (Vega-Lite 5)>"}
 
 
