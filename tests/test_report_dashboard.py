@@ -82,6 +82,10 @@ def test_money_at_stake_and_open_items(run_dir: Path) -> None:
     assert open_items_by_age(run, _inputs()).rows() == [("not yet due", 1, 700),
                                                        ("over 90 days late", 1, 500)]
     assert open_items_by_age(run, None).height == 0
+    # a run whose exceptions carry a severity column (decision | info)
+    sev = RunFolder(run.matches, run.match_items, run.exceptions.with_columns(
+        pl.Series("severity", ["decision", "info", "decision"])), run.summary, None)
+    assert exceptions_at_stake(sev, _inputs(), {})["severity"].to_list() == ["decision", "info"]
 
 
 def test_hours_saved_uses_the_documented_minutes(run_dir: Path) -> None:

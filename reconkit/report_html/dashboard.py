@@ -91,8 +91,9 @@ def auto_waterfall(run: RunFolder, rule_order: list[str] | None = None) -> pl.Da
 
 def exceptions_at_stake(run: RunFolder, inputs: dict[str, pl.DataFrame] | None,
                         severities: dict[str, str]) -> pl.DataFrame:
-    """Per category: severity, exceptions, money at stake (sum of the records' absolute
-    amounts, cents; 0 without the input tables). Most money first."""
+    """Per category: exceptions, money at stake (sum of the records' absolute amounts, cents;
+    0 without the input tables) and severity (the exceptions' own `severity` column when the
+    run has one, else the catalog category's). Most money first."""
     exc = run.exceptions
     if inputs:
         from reconkit.review.records import input_records
@@ -101,11 +102,14 @@ def exceptions_at_stake(run: RunFolder, inputs: dict[str, pl.DataFrame] | None,
         exc = exc.join(rec, on=["system", "record_id"], how="left")
     else:
         exc = exc.with_columns(pl.lit(None, pl.Int64).alias("amount_cents"))
+    by_catalog = pl.col("category").replace_strict(severities, default="exception")
+    # a run whose exceptions carry their own severity (decision | info) says it best
+    severity = (pl.coalesce(pl.col("severity").first().cast(pl.String), by_catalog.first())
+                if "severity" in exc.columns else by_catalog.first())
     return (exc.group_by("category")
             .agg(pl.len().cast(pl.Int64).alias("exceptions"),
-                 pl.col("amount_cents").abs().fill_null(0).sum().alias("amount_cents"))
-            .with_columns(pl.col("category").replace_strict(severities, default="exception")
-                          .alias("severity"))
+                 pl.col("amount_cents").abs().fill_null(0).sum().alias("amount_cents"),
+                 severity.alias("severity"))
             .sort(["amount_cents", "exceptions", "category"], descending=[True, True, False]))
 
 
