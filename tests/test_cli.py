@@ -80,8 +80,10 @@ def test_audit_writes_profiles_workbook_and_chart(tmp_path: Path) -> None:
     res = cli("audit", SAMPLE_CONFIG, "--out", out, "--top", "3")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "audit.xlsx", "data_profile.csv", "exception_profile.csv", "exceptions_chart.vl.json",
-        "load_report.csv", "quarantine.csv"]
+        "audit.xlsx", "audit_report.html", "audit_report.md", "charts", "data_profile.csv",
+        "draft_catalog", "exception_profile.csv", "exceptions_chart.vl.json",
+        "load_report.csv", "mined_payment_delays.csv", "mined_pays_for.csv",
+        "mined_references.csv", "mined_tolerances.csv", "quarantine.csv", "tacit_rules.csv"]
 
     config = load_config(SAMPLE_CONFIG)
     loaded = load_sources(config)
@@ -117,7 +119,9 @@ def test_audit_writes_profiles_workbook_and_chart(tmp_path: Path) -> None:
     top = to_review.sort(["exceptions", "amount_cents", "category"],
                          descending=[True, True, False]).head(3)["category"].to_list()
     assert [line.split()[1] for line in lines[4:7]] == top
-    assert lines[7].startswith(f"Audit written to {out}: audit.xlsx, data_profile.csv")
+    assert lines[7] == "Tacit rules mined from the ledger's lettering:"
+    assert lines[8].startswith("  - Payers cite the invoice they pay in 88.6% of lettered")
+    assert lines[-1].startswith(f"Audit written to {out}: audit.xlsx, audit_report.html")
 
 
 # --- review queue ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 One module per group of commands; importing them registers their commands on `app`.
 """
 
-from reconkit.cli import audit, catalog, review, run, sync
+from reconkit.cli import audit, catalog, report, review, run, sync
 from reconkit.cli._app import app, main
 
-__all__ = ["app", "audit", "catalog", "main", "review", "run", "sync"]
+__all__ = ["app", "audit", "catalog", "main", "report", "review", "run", "sync"]

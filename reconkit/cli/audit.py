@@ -29,9 +29,21 @@ def audit_cmd(
     data_profile.csv (per table and column: type, gaps, distinct values, range, examples),
     exception_profile.csv (per category: count, money at stake, main clients),
     load_report.csv, quarantine.csv, audit.xlsx (one sheet each) and
-    exceptions_chart.vl.json (Vega-Lite bar chart); prints a short summary.
+    exceptions_chart.vl.json (Vega-Lite bar chart).
+
+    Then mines the ledger's lettering (the FEC source read in full) for the tacit rules the
+    accountant applies: audit_report.md and audit_report.html (each rule in a sentence with
+    its support), tacit_rules.csv and mined_*.csv (evidence), charts/ (PNG and SVG of each
+    chart), and draft_catalog/ (the
+    catalog plus mined.yaml, loadable and runnable). Prints a short summary and the rules.
     """
-    from reconkit.audit import exception_profile, exceptions_chart, profile_tables, to_xlsx
+    from reconkit.audit import (
+        LedgerAudit,
+        exception_profile,
+        exceptions_chart,
+        profile_tables,
+        to_xlsx,
+    )
     from reconkit.audit.export import to_csv
     from reconkit.catalog import load_catalog
     from reconkit.config import load_config
@@ -48,14 +60,24 @@ def audit_cmd(
                   "exception profile": exception_profile(result, catalog=catalog),
                   "load report": loaded.report_frame(), "quarantine": loaded.quarantine}
         chart = exceptions_chart(result, catalog=catalog).to_dict()
+        status.update("mining the ledger's lettering")
+        ledger = LedgerAudit.from_config(cfg, loaded)
+        from reconkit.paths import DEFAULT_CATALOG
+
+        written_rules = ledger.write(out, base_catalog=cfg.catalog or DEFAULT_CATALOG)
     written = [to_csv(df, out / f"{name.replace(' ', '_')}.csv") for name, df in sheets.items()]
     written.append(to_xlsx(sheets, out / "audit.xlsx"))
     chart_path = out / "exceptions_chart.vl.json"
     chart_path.write_text(json.dumps(chart, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     written.append(chart_path)
+    written += written_rules
     typer.echo(_audit_summary(loaded.tables, loaded.quarantine.height,
                               sheets["exception profile"], top))
-    typer.echo(f"Audit written to {out}: {', '.join(sorted(p.name for p in written))}")
+    typer.echo("Tacit rules mined from the ledger's lettering:")
+    for row in ledger.tacit.iter_rows(named=True):
+        typer.echo(f"  - {row['sentence']} (support: {row['support']})")
+    names = sorted(str(p.relative_to(out)) for p in written)
+    typer.echo(f"Audit written to {out}: {', '.join(names)}")
 
 
 def _audit_summary(tables: dict[str, pl.DataFrame], quarantined: int, prof: pl.DataFrame,
