@@ -364,23 +364,3 @@ def test_registered_and_deterministic(tmp_path: Path) -> None:
 def test_journal_kind(code: str, label: str, kind: str) -> None:
     assert journal_kind(code, label) == kind
 
-
-@pytest.mark.parametrize("end", ["\r\n", "", "\n\n  \n"])
-def test_csv_reader_and_line_split_give_the_same_result(tmp_path: Path, end: str,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import reconkit.loaders.fec as fec
-
-    rows = fresh(INVOICE, PAYMENT)
-    rows[1][10] = "Facture | sans pipe"   # a line with one field too many
-    rows[3] = rows[3][:12]                # a line with fields missing
-    text = fec_text(rows, sep="|").removesuffix("\r\n") + end
-    path = write(tmp_path, text)
-    text_lines = fec.read_lines(path)
-    assert fec._csv_fields(text_lines, "|", len(HEADER)) is not None  # the reader is used
-    fast = load_fec(path)
-    monkeypatch.setattr(fec, "_csv_fields", lambda *_: None)
-    slow = load_fec(path)
-    assert fast.quarantine.rows() == slow.quarantine.rows()
-    assert fast.quarantine.height == 5
-    assert fast.tables["ledger_lines"].rows() == slow.tables["ledger_lines"].rows()
-    assert fast.rows_read == slow.rows_read == {"fec.txt": 5}

@@ -8,7 +8,6 @@ columns; see `docs/conventions.md` for ids, lineage and quarantine rules.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from pathlib import Path
@@ -18,7 +17,7 @@ import polars as pl
 from stdnum.fr import siren as stdnum_siren
 
 from reconkit.errors import SourceFormatError
-from reconkit.loaders._text import TextLines, read_lines
+from reconkit.loaders._text import read_text
 from reconkit.loaders.base import Loaded, register_loader
 from reconkit.money import (
     currency_exponent,
@@ -54,20 +53,17 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
     path = Path(path)
     name = path.name
     try:
-        text = read_lines(path, encoding)
-    except (OSError, LookupError) as exc:
+        text, _encoding = read_text(path, encoding)
+    except (OSError, UnicodeDecodeError, LookupError) as exc:
         raise SourceFormatError(f"cannot read the file as text ({exc})", source_file=name,
                                 hint="export the FEC again as UTF-8 or ISO-8859-15") from exc
-    lines = text.lines
-    if lines.is_empty():
-        raise SourceFormatError("the file is empty", source_file=name, row=1,
-                                hint="export the FEC again: the first line lists the fields")
-    header_line = lines[0].removeprefix("\ufeff")
+    lines = text.split("\n")
+    header_line = lines[0]
     sep = _separator(header_line, name)
     columns, n_fields, trailing = _columns(header_line, sep, name)
     sens_mode = not {"Debit", "Credit"} <= columns.keys()
-    raw = _split(text, header_line, sep, columns, n_fields, trailing=trailing,
-                 quoted=bool(lines.str.contains('"', literal=True).any()))
+    raw = _split(lines, header_line, sep, columns, n_fields, trailing=trailing,
+                 quoted='"' in text)
     book_currency = currency.strip().upper()
     scale = currency_exponent(book_currency)
     df = _parse(raw, sens_mode, scale)
@@ -160,56 +156,33 @@ def _columns(header_line: str, sep: str, name: str) -> tuple[dict[str, int], int
     return positions, len(names), trailing
 
 
-def _split(text: TextLines, header_line: str, sep: str, columns: dict[str, int],
+def _split(lines: list[str], header_line: str, sep: str, columns: dict[str, int],
            n: int, *, trailing: bool, quoted: bool) -> pl.DataFrame:
     """One row per data line: source_row, the raw line, its field count and known fields.
 
     Blank lines and repeated header lines (a FEC split into parts) are not data lines. A line
     may end with one extra empty field when the file ends its lines with a separator (header
     ending with one, or most lines doing so): per line, it looks like a separator in a label.
-    Without quotes, polars' CSV reader splits the fields (one row per line, like the lines).
     """
-    field = _csv_fields(text, sep, n) if not quoted else None
-    df = text.lines.slice(1).alias("__line").to_frame()
-    if field is not None:  # fields from the CSV reader, count from the separators
-        df = pl.concat([df, field.slice(1)], how="horizontal")
-        n_fields = pl.col("__line").str.count_matches(sep, literal=True).cast(pl.Int64) + 1
-        extra_empty = pl.col("__line").str.contains(re.escape(sep) + r"\s*$")
-        get = [pl.col(f"__f{i}") for i in range(n)]
-    else:
-        parts = _fields(pl.col("__line"), sep, quoted)
-        n_fields = parts.list.len().cast(pl.Int64)
-        extra_empty = (parts.list.get(n, null_on_oob=True).str.strip_chars() == "") \
-            .fill_null(False)
-        get = [parts.list.get(i, null_on_oob=True) for i in range(n)]
-    df = df.with_row_index("source_row", offset=2).with_columns(
-        pl.col("source_row").cast(pl.Int64))
+    df = pl.DataFrame({"__line": lines[1:]}, schema={"__line": pl.String}).with_row_index(
+        "source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
     df = df.filter((pl.col("__line").str.strip_chars() != "") & (pl.col("__line") != header_line))
-    df = df.with_columns(n_fields.alias("__n_fields"), extra_empty.alias("__extra_empty"))
+    df = df.with_columns(_fields(pl.col("__line"), sep, quoted).alias("__parts"))
+    parts = pl.col("__parts")
+    df = df.with_columns(
+        parts.list.len().cast(pl.Int64).alias("__n_fields"),
+        (parts.list.get(n, null_on_oob=True).str.strip_chars() == "").fill_null(False)
+        .alias("__extra_empty"))
     one_more = (pl.col("__n_fields") == n + 1) & pl.col("__extra_empty")
     trailing = trailing or df.select(one_more.mean()).item() > 0.5
     fields_ok = (pl.col("__n_fields") == n) | (one_more & trailing)
     clean = [
-        _clean(get[columns[c]], quoted).alias(c) if c in columns
+        _clean(parts.list.get(columns[c], null_on_oob=True), quoted).alias(c) if c in columns
         else pl.lit(None, pl.String).alias(c)
         for c in _KNOWN
     ]
     return df.select("source_row", "__line", "__n_fields", fields_ok.alias("__fields_ok"),
                      *clean)
-
-
-def _csv_fields(text: TextLines, sep: str, n: int) -> pl.DataFrame | None:
-    """The first `n` fields of every line (`__f0`...), or None when the reader's rows do not
-    line up with the lines (then the lines are split one by one)."""
-    try:
-        cells = pl.read_csv(io.BytesIO(text.data), has_header=False, separator=sep,
-                            quote_char=None, infer_schema=False, truncate_ragged_lines=True,
-                            raise_if_empty=False)
-    except pl.exceptions.PolarsError:
-        return None
-    if cells.height != text.lines.len() or cells.width < n:
-        return None
-    return cells.select(pl.col(c).alias(f"__f{i}") for i, c in enumerate(cells.columns[:n]))
 
 
 def _fields(line: pl.Expr, sep: str, quoted: bool) -> pl.Expr:
