@@ -106,7 +106,8 @@ def month_counts(folder: Path) -> dict[str, int]:
 def timed_run(config: Path, out: Path, timeout: float,
               src: Path = ROOT) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and stderr of `reconkit run config --timings`."""
-    cmd = [sys.executable, "-m", "reconkit.cli", "run", str(config), "--out", str(out),
+    # -P: the working directory must not shadow --src on sys.path
+    cmd = [sys.executable, "-P", "-m", "reconkit.cli", "run", str(config), "--out", str(out),
            "--quiet", "--timings"]
     cmd = ([str(TIME_V), "-v", *cmd] if TIME_V.exists()
            else [sys.executable, "-c", RSS_PROBE, *cmd])
