@@ -116,6 +116,32 @@ def read_csv_cells(path: Path, encoding: str | None = None) -> CsvCells:
     return CsvCells(header, cells)
 
 
+@dataclass(frozen=True)
+class TextLines:
+    """A text file as UTF-8 bytes (\\n newlines) and as its lines."""
+
+    data: bytes
+    lines: pl.Series
+
+
+def read_lines(path: Path, encoding: str | None = None) -> TextLines:
+    """A text file's lines (\\n, \\r\\n or \\r), read by polars: the encoding is guessed on a
+    sample, and on the whole file when polars then meets invalid UTF-8."""
+    path = Path(path)
+    raw = path.read_bytes()
+    enc = encoding or detect_encoding(_sample(raw))
+    data = to_utf8(raw, enc, path.name)
+    try:
+        return TextLines(data, pl.read_lines(io.BytesIO(data))["line"])
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc) or encoding is not None:
+            raise SourceFormatError(f"cannot read the file as {enc} text ({exc})",
+                                    source_file=path.name,
+                                    hint="save it again as UTF-8 or ISO-8859-15") from exc
+    data = to_utf8(raw, detect_encoding(raw), path.name)
+    return TextLines(data, pl.read_lines(io.BytesIO(data))["line"])
+
+
 class _NotUtf8(Exception):
     pass
 
