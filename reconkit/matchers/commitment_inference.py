@@ -98,7 +98,7 @@ def _link(ctx: MatchContext, pairs: pl.DataFrame, evidence: pl.Expr,
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ContractInferred:
     """An invoice citing no commitment bills one contract of its client: a service period of
     the contract's interval (a contract invoice always has one) and, by `check`, the same net
@@ -109,18 +109,18 @@ class ContractInferred:
 
     kind: ClassVar[str] = "contract_inferred"
     check: str = "amount"
-    amount_weight: float = 0.6
-    interval_weight: float = 0.15
-    product_weight: float = 0.15
-    anchor_weight: float = 0.1
-    min_text_similarity: float = 0.7
-    ambiguous_score: float = 0.5
-    slack_days: int = 1
-    prorata_tolerance_bp: int = 100
-    prorata_tolerance_cents: int = 100
-    min_index_bp: int = 150
-    max_index_bp: int = 550
-    renewal_after_months: int = 12
+    amount_weight: float
+    interval_weight: float
+    product_weight: float
+    anchor_weight: float
+    min_text_similarity: float
+    ambiguous_score: float
+    slack_days: int
+    prorata_tolerance_bp: int
+    prorata_tolerance_cents: int
+    min_index_bp: int
+    max_index_bp: int
+    renewal_after_months: int
     period_only: bool = False
 
     def __post_init__(self) -> None:
@@ -181,19 +181,19 @@ _CHECK_TEXT = {"amount": "", "discount_not_applied": ", but at the list amount b
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OpportunityInferred:
     """An invoice citing no commitment bills one won one-off opportunity of its client: the
     same net amount, and its line text close to the opportunity's name or its issue date
     within `close_window_business_days` business days after the close date."""
 
     kind: ClassVar[str] = "opportunity_inferred"
-    amount_weight: float = 0.6
-    text_weight: float = 0.25
-    close_weight: float = 0.15
-    min_text_similarity: float = 0.7
-    close_window_business_days: int = 5
-    ambiguous_score: float = 0.5
+    amount_weight: float
+    text_weight: float
+    close_weight: float
+    min_text_similarity: float
+    close_window_business_days: int
+    ambiguous_score: float
     period_only: bool = False
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
@@ -223,19 +223,19 @@ class OpportunityInferred:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SubscriptionPropagated:
     """A confirmed link (cited, or inferred with at least `min_source_score`) carries to the
     other invoices of the same billing subscription: `score` when the invoice bills the
     commitment (pro rata included), `mismatch_score` otherwise."""
 
     kind: ClassVar[str] = "subscription_propagated"
-    score: float = 1.0
-    mismatch_score: float = 0.5
-    min_source_score: float = 0.9
-    slack_days: int = 1
-    prorata_tolerance_bp: int = 100
-    prorata_tolerance_cents: int = 100
+    score: float
+    mismatch_score: float
+    min_source_score: float
+    slack_days: int
+    prorata_tolerance_bp: int
+    prorata_tolerance_cents: int
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         subs = ctx.invoices.select(pl.col("record_id").alias("invoice_id"), "subscription_id",

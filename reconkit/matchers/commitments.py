@@ -163,7 +163,7 @@ def cited_pairs(ctx: MatchContext) -> pl.DataFrame:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CommitmentBilled:
     """The invoice cites a CRM commitment and is billed as committed (`check`: `exact`; with
     `period_only=False` earlier invoices are linked too), pro rata for a shorter first period
@@ -174,13 +174,13 @@ class CommitmentBilled:
 
     kind: ClassVar[str] = "commitment_billed"
     check: str = "exact"
-    score: float = 1.0
-    min_index_bp: int = 150
-    max_index_bp: int = 550
-    renewal_after_months: int = 12
-    slack_days: int = 1
-    prorata_tolerance_bp: int = 100
-    prorata_tolerance_cents: int = 100
+    score: float
+    min_index_bp: int
+    max_index_bp: int
+    renewal_after_months: int
+    slack_days: int
+    prorata_tolerance_bp: int
+    prorata_tolerance_cents: int
     period_only: bool = True
 
     CHECKS: ClassVar[tuple[str, ...]] = ("exact", "prorated", "discount_not_applied",
@@ -256,7 +256,7 @@ def _month(col: str) -> pl.Expr:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InvoiceWithoutCommitment:
     """An invoice citing no known CRM contract or won opportunity, that no rule linked: the
     period's, and (`carry_over`) those of earlier months of the extract, still open. A client
@@ -287,7 +287,7 @@ class InvoiceWithoutCommitment:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CommitmentUnbilled:
     """An active contract due for billing in the period (by its frequency and start month),
     or a won opportunity closed in the period, with no invoice linked to it (`due=True`);

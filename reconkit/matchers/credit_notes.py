@@ -36,13 +36,13 @@ def _pair_items() -> pl.Expr:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CreditNoteOnLettered:
     """A credit note on an invoice whose ERP line is already lettered (paid and closed): the
     credit becomes a refund or a customer credit; someone must decide which."""
 
     kind: ClassVar[str] = "credit_note_on_lettered"
-    score: float = 0.9
+    score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         cn = _credit_notes(ctx, state).join(
@@ -65,14 +65,14 @@ class CreditNoteOnLettered:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CreditNoteLinked:
     """A credit note names the invoice it reduces, and that invoice exists: link them
     (`same_party_score` when both are the same client's, `other_party_score` otherwise)."""
 
     kind: ClassVar[str] = "credit_note_linked"
-    same_party_score: float = 1.0
-    other_party_score: float = 0.7
+    same_party_score: float
+    other_party_score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         inv = ctx.invoices.filter(pl.col("doc_type") == "invoice").select(
@@ -93,7 +93,7 @@ class CreditNoteLinked:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CreditNoteUnattached:
     """A credit note attached to no invoice (typically a year-end rebate spread over the
     client's invoices): its allocation over invoices must be decided."""
@@ -116,7 +116,7 @@ class CreditNoteUnattached:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CreditNoteOrphan:
     """A credit note naming an invoice that is not in the billing data."""
 
@@ -131,7 +131,7 @@ class CreditNoteOrphan:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class YearEndRebate:
     """A credit note hosted on an invoice (billing tools require one) that is really a
     year-end rebate: its number, memo or lines word it so (`wording_weight`; the same wording
@@ -142,13 +142,13 @@ class YearEndRebate:
     rebate to allocate, never linked to the host invoice."""
 
     kind: ClassVar[str] = "year_end_rebate"
-    wording_weight: float = 0.5
-    month_lines_weight: float = 0.2
-    min_month_lines: int = 2
-    rebate_account_weight: float = 0.15
+    wording_weight: float
+    month_lines_weight: float
+    min_month_lines: int
+    rebate_account_weight: float
     rebate_accounts: tuple[str, ...] = ("709",)
-    unrelated_amount_weight: float = 0.15
-    min_score: float = 0.5
+    unrelated_amount_weight: float
+    min_score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         cn = _credit_notes(ctx, state).filter(pl.col("credited_invoice_id").is_not_null())

@@ -27,7 +27,7 @@ from reconkit.matchers.context import AllocationState, MatchContext
 # ---- invoice <-> ledger -----------------------------------------------------------------
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentBooked:
     """The document is booked in the ERP under its number, on the client's account, for the
     same amount (`same_amount=True`) or for a different one (`same_amount=False`: the
@@ -36,8 +36,8 @@ class DocumentBooked:
 
     kind: ClassVar[str] = "document_booked"
     same_amount: bool = True
-    score: float = 1.0
-    unsure_score: float = 0.8
+    score: float
+    unsure_score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pairs = ctx.invoice_ledger_pairs.join(
@@ -83,7 +83,7 @@ class DocumentBooked:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocumentNotBooked:
     """An invoice or credit note absent from the ERP."""
 
@@ -102,7 +102,7 @@ class DocumentNotBooked:
 # ---- payment <-> ledger -----------------------------------------------------------------
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PaymentBooked:
     """The bank payment is booked on a customer account in the ERP bank journal: the 411 line
     carries the bank reference (`by_reference=True`), or has the same amount within `days`
@@ -111,9 +111,9 @@ class PaymentBooked:
 
     kind: ClassVar[str] = "payment_booked"
     by_reference: bool = True
-    days: int = 3
-    score: float = 1.0
-    shared_line_penalty: float = 0.1
+    days: int
+    score: float
+    shared_line_penalty: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = state.undecided(ctx.payments, "payment_ledger", "bank")
@@ -163,14 +163,14 @@ class PaymentBooked:
 # ---- ERP lettering and leftover ledger lines ----------------------------------------------
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ExistingLettering:
     """Lines the ERP already lettered together (account + auxiliary account + code): settled,
     recorded as confirmed matches so they are never re-matched."""
 
     kind: ClassVar[str] = "existing_lettering"
     preset_status: ClassVar[str] = "confirmed"
-    score: float = 1.0
+    score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         led = ctx.ledger.filter(pl.col("lettering_code").is_not_null())
@@ -198,7 +198,7 @@ class ExistingLettering:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EarlierReceipt:
     """A customer receipt booked in a bank journal (`journals`: code prefixes) in an earlier
     month, never lettered, whose label or piece reference cites an open 411 debit line (an
@@ -211,11 +211,11 @@ class EarlierReceipt:
 
     kind: ClassVar[str] = "earlier_receipt"
     journals: tuple[str, ...] = ("BQ",)
-    reference_weight: float = 0.5
-    amount_weight: float = 0.3
-    account_weight: float = 0.2
-    min_written_chars: int = 8
-    written_score: float = 0.97
+    reference_weight: float
+    amount_weight: float
+    account_weight: float
+    min_written_chars: int
+    written_score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         led = ctx.ledger.filter(~pl.col("lettered"))
@@ -292,7 +292,7 @@ class EarlierReceipt:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LedgerLineUnexplained:
     """An open customer-account line tied to no document and no payment."""
 

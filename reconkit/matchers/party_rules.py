@@ -40,14 +40,14 @@ def billing_only_customers(ctx: MatchContext) -> pl.DataFrame:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PartyResolved:
     """One candidate per resolved party holding all its records across systems; `strong`
     selects parties tied by ids/documents only (True) or those needing a name (False)."""
 
     kind: ClassVar[str] = "party_resolved"
     strong: bool = True
-    score: float = 1.0
+    score: float
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         m = ctx.parties.members
@@ -75,7 +75,7 @@ class PartyResolved:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PartyRenamed:
     """A CRM account whose name resembles none of the names billing and ERP keep for it."""
 
@@ -87,7 +87,7 @@ class PartyRenamed:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PartyAmbiguous:
     """A CRM, billing or ERP record whose name is close to several clients, with no id tying
     it to one: it is not guessed."""
@@ -105,7 +105,7 @@ class PartyAmbiguous:
 
 
 @register_matcher
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PartyNotInCrm:
     """A billing customer with documents whose client has no CRM account (a self-serve
     sign-up): one notice per customer, in place of one `invoice_without_commitment` per
