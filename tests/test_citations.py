@@ -153,3 +153,15 @@ def test_ocr_letter_in_the_sequence_reads_as_the_number_not_its_sibling() -> Non
     m = payment_match(w.reconcile(), "P1")
     assert m["status"] == "auto"
     assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
+
+
+def test_sequence_alone_still_names_the_invoice_when_the_amount_differs() -> None:
+    w = _stripe_world()
+    inv = w.invoice("A", "J0RPYL2F-0013", 75_360)
+    w.invoice("A", "J0RPYL2F-0014", 75_360)
+    w.payment("P1", 83_124, payer="ACME CONSEIL", iban=IBAN_A, text="INV 0013")
+    r = w.reconcile()
+    m = payment_match(r, "P1")
+    assert m["rule_id"] == "PAY-OVER"
+    assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
+    assert categories_of(r, "P1") == {"overpayment"}

@@ -220,8 +220,9 @@ class MatchContext:
         their number: the customer's PO number (any of the payer's invoices carrying it), a
         contract of the payer cited by its number (`CONTRAT 00000417`, `CTR N 417`: its
         invoices, or the payer's invoices not tied to another contract), the sequence alone
-        after a code word (`INV 0042`) among the payer's own invoices. Kept only when the
-        payment's amount singles out one such document, or pays all of them."""
+        after a code word (`INV 0042`) among the payer's own invoices. Kept when the payment's
+        amount singles out one such document, or pays all of them, or (a sequence) only one
+        of the payer's documents has it."""
         reading = self.reading
         schema = {"payment_id": pl.String, "invoice_id": pl.String, "ref_evidence": pl.String}
         pay = self.payments.filter((pl.col("amount_cents") > 0)
@@ -273,7 +274,10 @@ class MatchContext:
         fits = pl.col("open_cents") == pl.col("__pay")
         one = cands.filter(fits & (fits.sum().over(per) == 1))
         whole = cands.filter(pl.col("open_cents").sum().over(per) == pl.col("__pay"))
-        return pl.concat([one, whole]).select(list(schema)).unique()
+        # a sequence names one document when only one of the payer's has it: then the amount
+        # need not agree (a partial or an overpayment of it is still a payment of it)
+        named = cands.filter((pl.col("ref_evidence") == "sequence") & (pl.len().over(per) == 1))
+        return pl.concat([one, whole, named]).select(list(schema)).unique()
 
     def _cited_contracts(self) -> pl.DataFrame:
         """(payment_id, party_id, contract_id, contract_number): the payer's own contracts a
