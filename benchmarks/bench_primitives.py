@@ -106,13 +106,14 @@ def main() -> None:
     runs = 20
     start = time.perf_counter()
     for _ in range(runs):
-        find_combinations(amounts, target, k_min=2, k_max=6, max_solutions=20, max_items=60)
+        find_combinations(amounts, target, k_min=2, k_max=6, max_solutions=20, max_items=60,
+                      tolerance=0)
     print(f"{'find_combinations n=60 k<=6 random cents (mean)':<58} "
           f"{(time.perf_counter() - start) / runs:8.3f} s")
     round_amounts = [5_000 * rng.randint(1, 6) for _ in range(60)]
     start = time.perf_counter()
     sols = find_combinations(round_amounts, 60_000, k_min=2, k_max=6, max_solutions=20,
-                             max_items=60)
+                             max_items=60, tolerance=0)
     print(f"{'find_combinations n=60 k<=6 round 50 EUR amounts':<58} "
           f"{time.perf_counter() - start:8.3f} s ({len(sols)} solutions, capped)")
 

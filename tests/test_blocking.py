@@ -29,9 +29,9 @@ def test_same_value_is_an_equi_join() -> None:
 def test_date_window_and_amount_band() -> None:
     b = Blocking(keys=(SameValue("party"),),
                  filters=(DateWindow("paid_on", "issued", 30, 5),
-                          AmountBand("paid", "due", tolerance_cents=100)))
+                          AmountBand("paid", "due", tolerance_cents=100, tolerance_bp=0)))
     assert _pairs(b) == {("P1", "D1")}
     wide = Blocking(keys=(SameValue("party"),),
-                    filters=(AmountBand("paid", "due", tolerance_bp=500),))
+                    filters=(AmountBand("paid", "due", tolerance_cents=0, tolerance_bp=500),))
     assert _pairs(wide) == {("P1", "D1"), ("P1", "D2"), ("P1", "D3"), ("P3", "D4")}
     assert "within 0 cents or 500 bp" in wide.describe()

@@ -15,7 +15,8 @@ from reconkit.matchers.subset_sum import find_combinations as _find_combinations
 def find_combinations(amounts, target, **kw):  # type: ignore[no-untyped-def]
     """The search with the bounds these tests were written against (2..6 items, 20 solutions,
     60 items) unless a test says otherwise."""
-    bounds = {"k_min": 2, "k_max": 6, "max_solutions": 20, "max_items": 60, **kw}
+    bounds = {"k_min": 2, "k_max": 6, "max_solutions": 20, "max_items": 60, "tolerance": 0,
+              **kw}
     return _find_combinations(amounts, target, **bounds)
 
 

@@ -52,8 +52,8 @@ class AmountBand:
 
     left: str
     right: str
-    tolerance_cents: int = 0
-    tolerance_bp: int = 0
+    tolerance_cents: int
+    tolerance_bp: int
 
     def predicate(self) -> pl.Expr:
         diff = (pl.col(self.left) - pl.col(self.right)).abs()

@@ -54,7 +54,7 @@ def find_combinations(
     k_max: int,
     max_solutions: int,
     max_items: int,
-    tolerance: int = 0,
+    tolerance: int,
 ) -> list[tuple[int, ...]]:
     """Index sets of k_min..k_max distinct items whose sum is within `tolerance` of `target`.
 

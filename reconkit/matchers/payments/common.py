@@ -113,7 +113,7 @@ def select_subset(rows: pl.DataFrame, k_max: int) -> pl.DataFrame:
         amounts = grp["remaining_cents"].to_list()
         sols = find_combinations(amounts, grp["pay_cents"][0], k_min=1,
                                  k_max=min(k_max, len(amounts)), max_solutions=2,
-                                 max_items=len(amounts))
+                                 max_items=len(amounts), tolerance=0)
         if len(sols) == 1:
             ids = grp["invoice_id"].to_list()
             keep += [(str(pid), ids[i]) for i in sols[0]]

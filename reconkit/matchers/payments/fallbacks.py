@@ -72,7 +72,7 @@ class GroupedSubsetSum:
         for p in grouped.iter_rows(named=True):
             amounts, ids, nums = p["doc_cents"], p["doc_id"], p["number"]
             sols = find_combinations(amounts, p["remaining_cents"], k_min=2, k_max=self.k_max,
-                                     max_items=self.max_items,
+                                     max_items=self.max_items, tolerance=0,
                                      max_solutions=self.max_alternatives + 1)
             n = len(sols)
             for sol in sols[: self.max_alternatives]:
