@@ -161,3 +161,20 @@ def test_parties_do_not_depend_on_record_order(spec, seed) -> None:  # type: ign
     # a look-alike never merges two linked clients
     clients = first.members.filter(pl.col("source_id").str.contains("^001[KE]"))
     assert clients["party_id"].n_unique() == clients.height
+
+
+def test_name_link_to_a_documented_client_is_auto_name_only_party_is_review() -> None:
+    w = World()
+    # Orbaform: billing and ERP tied by a booked invoice; the CRM account joins by name
+    w.client("O", "Orbaform SARL", linked=False)
+    w.invoice("O", "F-2026-000777", 12_000)
+    # Vextra: a CRM account and a billing customer that only names tie together
+    w.parties += [{"system": "crm", "record_id": "001V", "name": "Vextra Conseil SAS"},
+                  {"system": "billing", "record_id": "cus_V", "name": "VEXTRA CONSEIL"}]
+    r = w.reconcile()
+    party = r.matches.filter(pl.col("kind") == "party").join(
+        r.match_items.filter(pl.col("role") == "party"), on="match_id")
+    status = dict(party.select("record_id", "status").iter_rows())
+    assert (status["001O"], status["cus_O"], status["CO"]) == ("auto", "auto", "auto")
+    assert (status["001V"], status["cus_V"]) == ("review", "review")
+    assert '"corroborated":true' in party.filter(pl.col("record_id") == "001O")["evidence"][0]

@@ -48,6 +48,9 @@ class PartyResolved:
     kind: ClassVar[str] = "party_resolved"
     strong: bool = True
     score: float
+    # a name-linked party also tied across systems by documents or accounts (invoices booked,
+    # a contract, a shared IBAN or id): the name attached a record to a documented client
+    corroborated_score: float | None = None
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         m = ctx.parties.members
@@ -64,11 +67,17 @@ class PartyResolved:
             pl.col("evidence").unique().sort().alias("how"),
             pl.col("name").sort_by("system", "source_id").first().alias("name"),
             pl.col("system").n_unique().alias("n_sys"),
+            pl.col("evidence").is_in(_STRONG).filter(pl.col("system") != "bank").any()
+            .alias("documented"),
         ).filter(pl.col("all_strong") == self.strong).sort("party_id")
+        corroborated = pl.lit(False) if self.strong or self.corroborated_score is None \
+            else pl.col("documented")
         return candidates(
             groups, anchor_system="party", anchor_id="party_id", items=pl.col("items"),
-            score=pl.lit(self.score),
-            evidence=evidence_json(linked_by=pl.col("how").list.join(", ")),
+            score=pl.when(corroborated).then(pl.lit(self.corroborated_score))
+            .otherwise(pl.lit(self.score)),
+            evidence=evidence_json(linked_by=pl.col("how").list.join(", "),
+                                   corroborated=corroborated),
             explanation=pl.format("Client '{}' resolved across {} system(s), linked by {}.",
                                   pl.col("name"), pl.col("n_sys"), pl.col("how").list.join(", ")),
         )
