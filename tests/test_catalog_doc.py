@@ -173,3 +173,20 @@ def test_whatif_command_on_the_sample_with_the_draft_catalog(tmp_path: Path) -> 
     # PAY-PARTIAL keeps its own 25.00 fee tolerance, so nothing else takes them: the only
     # change of the month
     assert diff.height == 3
+
+
+def test_markdown_export_lists_every_number_the_engine_uses(tmp_path: Path) -> None:
+    """Each rule's matcher parameters and every shared setting appear in the document."""
+    from reconkit.catalog.document import catalog_markdown, flatten, rule_documentation
+
+    cat = load_catalog(DEFAULT_CATALOG)
+    text = catalog_markdown(rule_documentation(cat), categories=cat.categories_frame(),
+                            settings=cat.settings_frame())
+    for rule in cat.rules:
+        section = text.split(f"## {rule.id}:", 1)[1].split("\n## ", 1)[0]
+        for path, value in flatten(rule.matcher.params):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                assert f"{path}={value}" in section, (rule.id, path)
+    settings = text.split("## Shared settings", 1)[1]
+    assert "| reading | evidence_scores.fuzzy | 0.85 |" in settings
+    assert "| party_resolution | name_attach_min | 0.92 |" in settings

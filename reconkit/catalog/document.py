@@ -143,9 +143,11 @@ def _figures(r: dict[str, Any]) -> str:
 
 
 def catalog_markdown(doc: pl.DataFrame, *, title: str = "Rule catalog",
-                     categories: pl.DataFrame | None = None) -> str:
+                     categories: pl.DataFrame | None = None,
+                     settings: pl.DataFrame | None = None) -> str:
     """The documentation as Markdown: a summary table, one section per rule, then the
-    exception categories (id, severity, title, what to do) when given."""
+    shared settings (how references are read, party thresholds) and the exception categories
+    (id, severity, title, what to do) when given."""
     out = [f"# {title}", "", f"{doc.height} rules in waterfall order (per link, by priority).",
            "", "| rule | link | priority | title | auto | review | confirmed | precision |",
            "|---|---|---|---|---|---|---|---|"]
@@ -161,6 +163,11 @@ def catalog_markdown(doc: pl.DataFrame, *, title: str = "Rule catalog",
                 f"Link `{r['link']}`, priority {r['priority']}.", ""]
         out += [f"- **{label}:** {r[key]}" for key, label in _LABELS if r[key]]
         out.append(f"- **{_figures(r)}**")
+    if settings is not None:
+        out += ["", "## Shared settings", "", "| section | setting | value | meaning |",
+                "|---|---|---|---|"]
+        out += [f"| {r['section']} | {r['setting']} | {r['value']} | {r['meaning']} |"
+                for r in settings.iter_rows(named=True)]
     if categories is not None:
         out += ["", "## Exception categories", "", "| id | severity | title | what to do |",
                 "|---|---|---|---|"]
@@ -169,8 +176,10 @@ def catalog_markdown(doc: pl.DataFrame, *, title: str = "Rule catalog",
     return "\n".join(out).replace("|  |", "| |") + "\n"
 
 
-def catalog_html(doc: pl.DataFrame, *, title: str = "Rule catalog") -> str:
-    """The documentation as a self-contained HTML page (no script)."""
+def catalog_html(doc: pl.DataFrame, *, title: str = "Rule catalog",
+                 settings: pl.DataFrame | None = None) -> str:
+    """The documentation as a self-contained HTML page (no script), the shared settings at
+    the end when given."""
     cols = ["id", "link", "priority", "title", "hits_auto", "hits_review", "hits_confirmed",
             "precision"]
     cells = "".join("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>"
@@ -189,6 +198,12 @@ def catalog_html(doc: pl.DataFrame, *, title: str = "Rule catalog") -> str:
                      f"{html.escape(r['title'])}</h2><p>Link <code>{r['link']}</code>, priority "
                      f"{r['priority']}{'' if r['enabled'] else ', disabled'}.</p><dl>{items}"
                      f"</dl><p><strong>{html.escape(_figures(r))}</strong></p>")
+    if settings is not None:
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
+                       + "</tr>" for row in settings.iter_rows())
+        parts.append("<h2 id=\"settings\">Shared settings</h2><table><thead><tr>"
+                     + "".join(f"<th>{c}</th>" for c in settings.columns)
+                     + f"</tr></thead><tbody>{rows}</tbody></table>")
     return "\n".join(parts) + "\n</body>\n</html>\n"
 
 
@@ -199,7 +214,10 @@ def catalog_diff(old: Catalog, new: Catalog) -> pl.DataFrame:
     rows: list[tuple[str, str, str, str | None, str | None]] = []
     for kind, a, b in (("rule", {r.id: r for r in old.rules}, {r.id: r for r in new.rules}),
                        ("category", {c.id: c for c in old.categories},
-                        {c.id: c for c in new.categories})):
+                        {c.id: c for c in new.categories}),
+                       ("setting", {"reading": old.reading, "party_resolution":
+                                    old.party_resolution},
+                        {"reading": new.reading, "party_resolution": new.party_resolution})):
         for i in sorted(a.keys() | b.keys()):
             if i not in b:
                 rows.append((kind, i, "removed", None, None))

@@ -118,6 +118,24 @@ class Catalog(BaseModel):
         } for r in self.rules], schema_overrides={"auto_approve": pl.Float64,
                                                   "exception_category": pl.String})
 
+    def settings_frame(self) -> pl.DataFrame:
+        """The shared settings (reference reading, party resolution), one row per number or
+        word list, with what it means: part of the behaviour an auditor reads."""
+        rows = []
+        for section, model in (("reading", self.reading),
+                               ("party_resolution", self.party_resolution)):
+            fields = type(model).model_fields
+            for name, value in model.model_dump(mode="json").items():
+                items = value.items() if isinstance(value, dict) else [(None, value)]
+                for sub, v in items:
+                    rows.append({"section": section,
+                                 "setting": name if sub is None else f"{name}.{sub}",
+                                 "value": ", ".join(map(str, v)) if isinstance(v, list)
+                                 else str(v),
+                                 "meaning": fields[name].description or ""})
+        return pl.DataFrame(rows, schema={"section": pl.String, "setting": pl.String,
+                                          "value": pl.String, "meaning": pl.String})
+
     def categories_frame(self) -> pl.DataFrame:
         """The exception categories with their severity and what to do."""
         return pl.DataFrame([c.model_dump() for c in self.categories])

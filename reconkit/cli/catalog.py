@@ -99,11 +99,13 @@ def catalog_export(
             decisions = st.history().filter(pl.col("undone_at").is_null())
     doc = rule_documentation(cat, matches=matches, decisions=decisions)
     if fmt == "xlsx":
-        to_xlsx({"rules": doc, "categories": cat.categories_frame()}, out)
+        to_xlsx({"rules": doc, "settings": cat.settings_frame(),
+                 "categories": cat.categories_frame()}, out)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(catalog_markdown(doc, categories=cat.categories_frame()) if fmt == "md"
-                       else catalog_html(doc),
+        out.write_text(catalog_markdown(doc, categories=cat.categories_frame(),
+                                        settings=cat.settings_frame()) if fmt == "md"
+                       else catalog_html(doc, settings=cat.settings_frame()),
                        encoding="utf-8")
     typer.echo(f"Exported {doc.height} rules and {len(cat.categories)} categories to {out}")
 
