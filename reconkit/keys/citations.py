@@ -53,10 +53,13 @@ def text_windows(texts: pl.DataFrame, *, id_col: str, text_cols: list[str],
         runs = texts.select(
             pl.col(id_col), pl.lit(col).alias("source_col"),
             pl.col(col).cast(pl.String).str.to_uppercase().str.extract_all(_RUN).alias("run"),
-        ).explode("run").drop_nulls("run").with_columns(
-            pl.int_range(pl.len()).over(id_col).alias("start"))
+        ).with_row_index("__text").explode("run").drop_nulls("run").with_columns(
+            pl.int_range(pl.len()).over("__text").alias("start"))
+        # the k-th next run, when it belongs to the same text (a plain shift: no window
+        # function per text)
+        same_text = [pl.col("__text").shift(-k) == pl.col("__text") for k in range(max_window)]
         for width in range(1, max_window + 1):
-            window = pl.concat_str([pl.col("run").shift(-k).over(id_col)
+            window = pl.concat_str([pl.when(same_text[k]).then(pl.col("run").shift(-k))
                                     for k in range(width)], separator="-")
             parts.append(runs.select(id_col, "source_col", "start",
                                      pl.lit(width, pl.Int32).alias("width"),

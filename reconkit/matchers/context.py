@@ -179,8 +179,17 @@ class MatchContext:
         over its approximate ones, and an approximate reading designates one document or none.
         """
         reading = self.reading
-        tokens = self.payment_tokens
         docs = self.invoices.select("record_id", "number")
+        cited = cite_documents(self.payment_windows, docs, id_col="record_id",
+                               doc_id_col="record_id", number_col="number",
+                               min_key_len=reading.min_key_len)
+        cited = cited.select(pl.col("record_id").alias("payment_id"),
+                             pl.col("record_id_doc").alias("invoice_id"),
+                             pl.col("citation").alias("ref_evidence"))
+        # reference-shaped tokens (OCR slips, typos, cut-off numbers) are only read for the
+        # payments whose remittance spells no known number: an exact reading wins anyway
+        tokens = self.payment_tokens.join(cited.select(pl.col("payment_id").alias("record_id"))
+                                          .unique(), on="record_id", how="anti")
         pairs = match_references(tokens, docs, id_col="record_id", doc_id_col="record_id",
                                  doc_ref_col="number", max_edits=reading.max_edits,
                                  min_key_len=reading.fuzzy_min_len,
@@ -188,12 +197,6 @@ class MatchContext:
         cols = pairs.columns
         pairs = pairs.rename({cols[0]: "payment_id", cols[1]: "invoice_id"}).select(
             "payment_id", "invoice_id", "ref_evidence")
-        cited = cite_documents(self.payment_windows, docs, id_col="record_id",
-                               doc_id_col="record_id", number_col="number",
-                               min_key_len=reading.min_key_len)
-        cited = cited.select(pl.col("record_id").alias("payment_id"),
-                             pl.col("record_id_doc").alias("invoice_id"),
-                             pl.col("citation").alias("ref_evidence"))
         # typos that are ambiguous globally are often unique among the payer's own documents
         # (or those of the look-alike clients a payer's name is close to)
         rest = self.payments.filter(pl.col("amount_cents") > 0).with_columns(
