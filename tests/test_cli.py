@@ -324,7 +324,7 @@ def test_catalog_export_markdown_and_excel(tmp_path: Path) -> None:
     xlsx = tmp_path / "catalog.xlsx"
     assert cli("catalog", "export", ROOT / "rule_catalog", "--out", xlsx).exit_code == 0
     wb = load_workbook(xlsx, read_only=True)
-    assert wb.sheetnames == ["rules", "categories"]
+    assert wb.sheetnames == ["rules", "settings", "categories"]
     ids = [r[0] for r in wb["rules"].iter_rows(min_row=2, values_only=True)]
     assert ids == [r.id for r in catalog.rules]
     assert wb["categories"].max_row == n_cats + 1
