@@ -313,3 +313,20 @@ def test_stripe_invoice_without_crm_id_is_linked_from_its_lines_and_subscription
         ("COM-INFERRED-CONTRACT", "auto", con)]
     assert [(m["rule_id"], m["status"], m["commitment"]) for m in second] in (
         [("COM-INFERRED-CONTRACT", "auto", con)], [("COM-SUBSCRIPTION-INFERRED", "auto", con)])
+
+
+def test_subscription_sibling_billed_without_its_discount_raises_the_discount() -> None:
+    """The subscription says which contract the invoice bills, but it bills the list price:
+    the difference is explained (discount not applied), not parked as an unexplained link."""
+    w = _world()
+    con = w.contract("A", "00000320", 9_000, list_amount=10_000, discount_bp=1000,
+                     start=date(2026, 9, 1))
+    w.invoice("A", "ACME-0320", 10_800, net=9_000, issued=date(2026, 9, 1),
+              contract="00000320")
+    _period(w, date(2026, 9, 1), date(2026, 10, 1), subscription="sub_320")
+    inv = w.invoice("A", "ACME-0321", 12_000, net=10_000, issued=date(2026, 10, 1))
+    _period(w, date(2026, 10, 1), date(2026, 11, 1), subscription="sub_320")
+    r = w.reconcile()
+    [m] = _links(r, inv)
+    assert (m["rule_id"], m["commitment"]) == ("COM-INFERRED-DISCOUNT", con)
+    assert categories_of(r, inv) == {"discount_not_applied"}

@@ -227,11 +227,13 @@ class OpportunityInferred:
 class SubscriptionPropagated:
     """A confirmed link (cited, or inferred with at least `min_source_score`) carries to the
     other invoices of the same billing subscription: `score` when the invoice bills the
-    commitment (pro rata included), `mismatch_score` otherwise."""
+    commitment (pro rata included), `mismatch_score` otherwise; with no `mismatch_score`
+    an invoice whose amount does not fit is left to the rules that explain the difference
+    (discount not applied, indexed renewal, mismatch)."""
 
     kind: ClassVar[str] = "subscription_propagated"
     score: float
-    mismatch_score: float
+    mismatch_score: float | None
     min_source_score: float
     slack_days: int
     prorata_tolerance_bp: int
@@ -252,6 +254,8 @@ class SubscriptionPropagated:
                                  tolerance_bp=self.prorata_tolerance_bp,
                                  tolerance_cents=self.prorata_tolerance_cents)
         fits = pl.col("amount_fit").fill_null(False)
+        if self.mismatch_score is None:
+            pairs = pairs.filter(fits)
         pairs = pairs.with_columns(pl.when(fits).then(pl.lit(self.score))
                                    .otherwise(pl.lit(self.mismatch_score)).alias("score"))
         return _link(ctx, pairs, evidence_json(
