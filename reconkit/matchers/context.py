@@ -261,7 +261,9 @@ class MatchContext:
         seqs = sequence_citations(windows, id_col="record_id", code_words=reading.code_words)
         if seqs.height:
             by_seq = docs.with_columns(document_sequence(pl.col("number")).alias("seq"))
-            found.append(seqs.join(by_seq, on="seq").select(
+            payer = pay.select("record_id", "party_id")  # the payer's own documents only
+            found.append(seqs.join(payer, on="record_id").join(
+                by_seq, on=["seq", "party_id"]).select(
                 pl.col("record_id").alias("payment_id"), *cols[1:5],
                 pl.lit("sequence").alias("ref_evidence")))
         if not found:
