@@ -11,7 +11,6 @@ import typer
 from reconkit.cli._app import (
     REPO_ROOT,
     ConfigArg,
-    _fail,
     _guarded,
     _open_store,
     _require_file,
@@ -23,32 +22,26 @@ from reconkit.errors import ReconkitError
 
 
 @catalog_app.command("validate")
+@_guarded
 def catalog_validate(
     folder: Annotated[Path, typer.Argument(help="catalog folder")] = REPO_ROOT / "rule_catalog",
 ) -> None:
     """Validate a catalog folder; errors name the file, the rule and the field."""
     from reconkit.catalog import load_catalog
 
-    try:
-        cat = load_catalog(folder)
-    except ReconkitError as exc:
-        _fail(exc)
-        return
+    cat = load_catalog(folder)
     typer.echo(f"{len(cat.rules)} rules, {len(cat.categories)} categories: OK")
 
 
 @catalog_app.command("show")
+@_guarded
 def catalog_show(
     folder: Annotated[Path, typer.Argument(help="catalog folder")] = REPO_ROOT / "rule_catalog",
 ) -> None:
     """Print the rules in waterfall order."""
     from reconkit.catalog import load_catalog
 
-    try:
-        cat = load_catalog(folder)
-    except ReconkitError as exc:
-        _fail(exc)
-        return
+    cat = load_catalog(folder)
     for r in cat.rules:
         auto = f"auto>={r.auto_approve}" if r.auto_approve is not None else "review"
         typer.echo(f"{r.link:<20} {r.priority:>4} {r.id:<22} {auto:<10} "
