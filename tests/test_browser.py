@@ -10,19 +10,18 @@ config must reflect each decision (none lost). Screenshots go to out/screenshots
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from jupyter_lab import running_lab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -38,19 +37,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _quiet_lab_settings(settings_dir: Path) -> None:
-    """No "Jupyter news" notification, no update check."""
-    f = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    f.parent.mkdir(parents=True, exist_ok=True)
-    f.write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-
-
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A JupyterLab server over a temp root holding notebook 03; yields (url, root)."""
@@ -59,52 +45,18 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     if not SAMPLE.exists():
         pytest.skip("bundled sample month not generated (run `make sample`)")
     pytest.importorskip("playwright.sync_api")
-    httpx = pytest.importorskip("httpx")
     root = tmp_path / "lab"
     root.mkdir()
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
     text = SAMPLE.read_text().replace("../../rule_catalog", str(REPO / "rule_catalog"))
     text = text.replace("path: canonical/", f"path: {SAMPLE.parent / 'canonical'}/")
     (root / "month.yaml").write_text(text + "store: decisions.sqlite\n")
-    jupyter = Path(sys.executable).parent / "jupyter"
-    env = {**os.environ,
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "RECONKIT_CONFIG": str(root / "month.yaml"), "RECONKIT_USER": "browser",
-           "RECONKIT_OUT": str(root / "out"),
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    env.pop("RECONKIT_STORE", None)  # the run config's `store:` is the store
-    _quiet_lab_settings(tmp_path / "settings")
-    port = _free_port()
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [str(jupyter), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
-         f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/status", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("jupyter lab did not start:\n" + (tmp_path / "lab.log").read_text())
-            time.sleep(0.3)
+    env = {"RECONKIT_CONFIG": str(root / "month.yaml"), "RECONKIT_USER": "browser",
+           "RECONKIT_OUT": str(root / "out")}
+    # the run config's `store:` is the store
+    with running_lab(root, tmp_path, env=env, drop_env=("RECONKIT_STORE",),
+                     args=("--LabApp.expose_app_in_browser=True",)) as url:
         yield url, root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
 
 
 def _decisions(store: Path) -> list[dict[str, str]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_lab import running_lab
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data_samples" / "sample" / "run_canonical.yaml"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -106,17 +108,12 @@ def test_notebook_charts_draw_offline_in_jupyterlab(tmp_path: Path) -> None:
     network blocked: each of its three charts is drawn by JupyterLab's own Vega-Lite 5
     renderer (a canvas in `.jp-RenderedVegaLite`), nothing asked of a CDN."""
     import contextlib
-    import os
     import shutil
-    import socket
-    import subprocess
-    import sys
-    import time
 
     if not CHROMIUM.exists():
         pytest.skip("Chromium not installed at /usr/bin/chromium")
     pytest.importorskip("playwright.sync_api")
-    httpx = pytest.importorskip("httpx")
+    pytest.importorskip("httpx")
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
@@ -124,36 +121,8 @@ def test_notebook_charts_draw_offline_in_jupyterlab(tmp_path: Path) -> None:
     root.mkdir()
     notebook = REPO / "notebooks" / "02_monthly_run.ipynb"
     shutil.copy(notebook, root / notebook.name)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
-    env = {**os.environ,
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces")}
-    log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--allow-root",
-         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.token=", "--ServerApp.password=",
-         f"--ServerApp.root_dir={root}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
     blocked: list[str] = []
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/api/status", timeout=2).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("jupyter lab did not start:\n" + (tmp_path / "lab.log").read_text())
-            time.sleep(0.3)
+    with running_lab(root, tmp_path) as url:
 
         def guard(route: object) -> None:
             u = route.request.url  # type: ignore[attr-defined]
@@ -190,14 +159,6 @@ def test_notebook_charts_draw_offline_in_jupyterlab(tmp_path: Path) -> None:
                 page.screenshot(path=str(SHOTS / "jupyterlab_notebook_02.png"))
             finally:
                 browser.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-        log.close()
     assert n_charts == 3
     assert len(sizes) == 3 and min(sizes) > 100  # each chart drawn, not an empty box
     assert not [u for u in blocked if "vega" in u or "jsdelivr" in u]
