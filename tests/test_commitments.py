@@ -330,3 +330,22 @@ def test_subscription_sibling_billed_without_its_discount_raises_the_discount() 
     [m] = _links(r, inv)
     assert (m["rule_id"], m["commitment"]) == ("COM-INFERRED-DISCOUNT", con)
     assert categories_of(r, inv) == {"discount_not_applied"}
+
+
+def test_subscription_sibling_billing_another_amount_is_a_contract_mismatch() -> None:
+    """The subscription names the contract, the invoice carries no CRM id and bills an amount
+    no rule explains (neither pro rata, a forgotten discount nor an indexed renewal): the
+    link is proposed with the mismatch, not lost as an invoice without commitment."""
+    w = _world()
+    con = w.contract("A", "00000330", 318_500, start=date(2026, 9, 25))
+    w.invoice("A", "60J437CS-0006", 382_200, net=318_500, issued=date(2026, 9, 25),
+              contract="00000330")
+    _period(w, date(2026, 9, 25), date(2026, 10, 24), subscription="sub_StxX8U")
+    inv = w.invoice("A", "60J437CS-0007", 410_267, net=341_889, issued=date(2026, 10, 25))
+    _period(w, date(2026, 10, 25), date(2026, 11, 24), subscription="sub_StxX8U")
+    r = w.reconcile()
+    [m] = _links(r, inv)
+    assert (m["rule_id"], m["status"], m["commitment"]) == \
+        ("COM-SUBSCRIPTION-MISMATCH", "review", con)
+    assert categories_of(r, inv) == {"contract_amount_mismatch"}
+    assert "3418.89 net against 3185.00 expected" in m["explanation"]

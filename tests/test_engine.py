@@ -158,6 +158,44 @@ def test_parent_paying_for_subsidiary_is_flagged() -> None:
     assert categories_of(r, "P1") == {"payer_is_other_entity"}
 
 
+@pytest.mark.parametrize("text", ["CONTRAT 00001406", "PAIEMENT CONTRAT N 1406",
+                                  "facture 11", "FACTURE INV 0011"])
+def test_parent_citing_its_subsidiarys_contract_or_sequence_is_flagged(text: str) -> None:
+    """A parent pays its subsidiary's invoice citing only the subsidiary's contract or the
+    invoice's sequence: read among the group's documents, flagged as paid by another entity."""
+    w = _world()
+    w.client("P", "Groupe Electricite SASU", iban=IBAN_P)
+    w.client("S", "Chevalier Informatique Bordeaux EURL", parent="P")
+    w.contract("S", "00001406", 5_000)
+    inv = w.invoice("S", "RS0X6TL7-0011", 6_000, net=5_000, contract="00001406",
+                    issued=date(2026, 9, 13))
+    w.invoice("S", "RS0X6TL7-0012", 7_000, issued=date(2026, 10, 13))
+    w.payment("P1", 6_000, payer="GROUPE ELECTRICITE SASU", iban=IBAN_P, text=text)
+    r = w.reconcile()
+    m = payment_match(r, "P1")
+    assert (m["status"], m["rule_id"]) == ("review", "PAY-OTHER-ENTITY")
+    assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
+    assert categories_of(r, "P1") == {"payer_is_other_entity"}
+
+
+def test_parent_paying_a_subsidiary_amount_without_reference_is_a_lead_not_a_match() -> None:
+    """No reference at all: the one open invoice of that amount in the payer's CRM group is
+    proposed for review, with the paid-by-another-entity exception; an outsider's payment of
+    the same amount is not."""
+    w = _world()
+    w.client("P", "Groupe Atelier SAS", iban=IBAN_P)
+    w.client("S", "Proxitis SAS", parent="P")
+    inv = w.invoice("S", "FKY88ORX-0027", 12_000, issued=date(2026, 9, 28))
+    w.payment("P1", 12_000, payer="GROUPE ATELIER", iban=IBAN_P, text="VIREMENT")
+    w.payment("P2", 12_000, payer="ACME CONSEIL", iban=IBAN_A, text="VIREMENT")
+    r = w.reconcile()
+    m = payment_match(r, "P1")
+    assert (m["status"], m["rule_id"]) == ("review", "PAY-GROUP-AMOUNT")
+    assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
+    assert categories_of(r, "P1") == {"payer_is_other_entity"}
+    assert "unmatched_payment" in categories_of(r, "P2")
+
+
 def test_invoice_net_of_credit_note_auto_matches() -> None:
     w = _world()
     inv = w.invoice("A", "F-2026-000900", 120_000)

@@ -227,12 +227,12 @@ class OpportunityInferred:
 class SubscriptionPropagated:
     """A confirmed link (cited, or inferred with at least `min_source_score`) carries to the
     other invoices of the same billing subscription: `score` when the invoice bills the
-    commitment (pro rata included), `mismatch_score` otherwise; with no `mismatch_score`
-    an invoice whose amount does not fit is left to the rules that explain the difference
-    (discount not applied, indexed renewal, mismatch)."""
+    commitment (pro rata included), `mismatch_score` when it does not. A null score proposes
+    nothing of that kind, so one rule can carry the fitting invoices early and another,
+    after the rules that explain a difference (discount, indexation), the rest."""
 
     kind: ClassVar[str] = "subscription_propagated"
-    score: float
+    score: float | None
     mismatch_score: float | None
     min_source_score: float
     slack_days: int
@@ -256,6 +256,8 @@ class SubscriptionPropagated:
         fits = pl.col("amount_fit").fill_null(False)
         if self.mismatch_score is None:
             pairs = pairs.filter(fits)
+        if self.score is None:
+            pairs = pairs.filter(~fits)
         pairs = pairs.with_columns(pl.when(fits).then(pl.lit(self.score))
                                    .otherwise(pl.lit(self.mismatch_score)).alias("score"))
         return _link(ctx, pairs, evidence_json(

@@ -19,8 +19,6 @@ from reconkit.catalog.settings import APPROXIMATE_EVIDENCE, PartyResolution, Ref
 from reconkit.formats.fec import journal_kind
 from reconkit.keys.citations import (
     cite_documents,
-    document_sequence,
-    sequence_citations,
     text_windows,
 )
 from reconkit.keys.normalize import normalize_name, reference_key
@@ -30,6 +28,7 @@ from reconkit.keys.references import (
     match_references_in_blocks,
 )
 from reconkit.keys.wording import rebate_wording
+from reconkit.matchers.designation import designated_refs
 from reconkit.parties import PartyMap
 from reconkit.schemas import PolarsDataType, empty_table
 
@@ -215,96 +214,8 @@ class MatchContext:
             doc_id_col="invoice_id", doc_ref_col="number", max_edits=reading.max_edits,
             min_len=reading.fuzzy_min_len).rename({"record_id": "payment_id"})
         merged = pl.concat([pairs, cited, blocked.select(pairs.columns),
-                            self._designated_refs()])
+                            designated_refs(self)])
         return _best_readings(merged, reading)
-
-    def _designated_refs(self) -> pl.DataFrame:
-        """(payment_id, invoice_id, ref_evidence): documents a payment designates without
-        their number: the customer's PO number (any of the payer's invoices carrying it), a
-        contract of the payer cited by its number (`CONTRAT 00000417`, `CTR N 417`: its
-        invoices, or the payer's invoices not tied to another contract), the sequence alone
-        after a code word (`INV 0042`) among the payer's own invoices. Kept when the payment's
-        amount singles out one such document, or pays all of them, or (a sequence) only one
-        of the payer's documents has it."""
-        reading = self.reading
-        schema = {"payment_id": pl.String, "invoice_id": pl.String, "ref_evidence": pl.String}
-        pay = self.payments.filter((pl.col("amount_cents") > 0)
-                                   & pl.col("party_id").is_not_null())
-        # invoices the billing tool already knows paid are not what a vague citation designates
-        # (their receipt may just be unlettered in the ERP)
-        docs = self.open_items.filter(pl.col("doc_type") == "invoice").join(
-            self.invoices.select("record_id", "po_number", "commitment_ref", "status"),
-            on="record_id", how="left").filter(
-            pl.col("status").is_null() | (pl.col("status") != "paid")).select(
-            pl.col("record_id").alias("invoice_id"), "party_id", "open_cents", "number",
-            "po_number", "commitment_ref", "issue_date")
-        windows = self.payment_windows
-        found: list[pl.DataFrame] = []
-        cols = ["payment_id", "invoice_id", "party_id", "open_cents", "issue_date",
-                "ref_evidence"]
-        carriers = docs.filter(pl.col("po_number").is_not_null())
-        if carriers.height:
-            pos = carriers.select(pl.col("po_number").alias("__ref")).unique()
-            hits = cite_documents(windows, pos.with_columns(pl.col("__ref").alias("__id")),
-                                  id_col="record_id", doc_id_col="__id", number_col="__ref",
-                                  min_key_len=reading.min_key_len)
-            found.append(hits.join(carriers, left_on="__id", right_on="po_number").select(
-                pl.col("record_id").alias("payment_id"), *cols[1:5],
-                pl.lit("po_number").alias("ref_evidence")))
-        contracts = self._cited_contracts()
-        if contracts.height:
-            tied = contracts.join(docs, on="party_id").filter(
-                pl.col("commitment_ref").is_null()
-                | (pl.col("commitment_ref") == pl.col("contract_id"))
-                | (pl.col("commitment_ref") == pl.col("contract_number")))
-            found.append(tied.select(*cols[:5], pl.lit("contract_number").alias("ref_evidence")))
-        seqs = sequence_citations(windows, id_col="record_id", code_words=reading.code_words)
-        if seqs.height:
-            by_seq = docs.with_columns(document_sequence(pl.col("number")).alias("seq"))
-            payer = pay.select("record_id", "party_id")  # the payer's own documents only
-            found.append(seqs.join(payer, on="record_id").join(
-                by_seq, on=["seq", "party_id"]).select(
-                pl.col("record_id").alias("payment_id"), *cols[1:5],
-                pl.lit("sequence").alias("ref_evidence")))
-        if not found:
-            return pl.DataFrame(schema=schema)
-        # an invoice issued after the payment is not what it pays (a few days' slack for
-        # invoices dated late)
-        cands = pl.concat(found).join(
-            pay.select(pl.col("record_id").alias("payment_id"), "party_id", "booking_date",
-                       pl.col("amount_cents").alias("__pay")), on=["payment_id", "party_id"])
-        cands = cands.filter(pl.col("issue_date") <= pl.col("booking_date")
-                             + pl.duration(days=reading.issued_after_payment_days))
-        per = ["payment_id", "ref_evidence"]
-        fits = pl.col("open_cents") == pl.col("__pay")
-        one = cands.filter(fits & (fits.sum().over(per) == 1))
-        whole = cands.filter(pl.col("open_cents").sum().over(per) == pl.col("__pay"))
-        # a sequence names one document when only one of the payer's has it: then the amount
-        # need not agree (a partial or an overpayment of it is still a payment of it)
-        named = cands.filter((pl.col("ref_evidence") == "sequence") & (pl.len().over(per) == 1))
-        return pl.concat([one, whole, named]).select(list(schema)).unique()
-
-    def _cited_contracts(self) -> pl.DataFrame:
-        """(payment_id, party_id, contract_id, contract_number): the payer's own contracts a
-        payment cites, by their full number or by the number after a contract code word."""
-        contracts = self.table("commitments").filter(
-            (pl.col("kind") == "contract") & pl.col("contract_number").is_not_null()).join(
-            self.parties.party_of("crm").rename({"record_id": "party_record_id"}),
-            on="party_record_id").select(pl.col("record_id").alias("contract_id"),
-                                         "contract_number", "party_id")
-        if contracts.height == 0:
-            return contracts.with_columns(pl.lit(None, pl.String).alias("payment_id"))
-        full = cite_documents(self.payment_windows, contracts, id_col="record_id",
-                              doc_id_col="contract_id", number_col="contract_number",
-                              min_key_len=self.reading.min_key_len).select(
-            pl.col("record_id").alias("payment_id"), "contract_id")
-        words = sequence_citations(self.payment_windows, id_col="record_id",
-                                   code_words=self.reading.contract_words).join(
-            contracts.with_columns(document_sequence(pl.col("contract_number")).alias("seq")),
-            on="seq").select(pl.col("record_id").alias("payment_id"), "contract_id")
-        payer = self.payments.select(pl.col("record_id").alias("payment_id"), "party_id")
-        return pl.concat([full, words]).unique().join(contracts, on="contract_id").join(
-            payer, on=["payment_id", "party_id"]).sort("payment_id", "contract_id")
 
     @cached_property
     def ledger_open_items(self) -> pl.DataFrame:

@@ -5,7 +5,7 @@ a payer close to several clients, unexplained money, and debits on our own accou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import polars as pl
 
@@ -100,15 +100,22 @@ class GroupedSubsetSum:
 @register_matcher
 @dataclass(frozen=True)
 class PartyAmount:
-    """No reference; the payer is a known client with open documents of exactly this amount.
+    """No reference; the payer is a known client with open documents of exactly this amount
+    (`scope: own`), or the open documents of exactly this amount are those of the payer's CRM
+    group: its parent or subsidiaries (`scope: group`, a parent paying for a subsidiary).
     Amount and party alone never auto-match: one document -> proposal, several -> all shown."""
 
     kind: ClassVar[str] = "party_amount"
     score_one: float       # one open document of exactly this amount
     score_several: float   # several: all shown
+    scope: Literal["own", "group"]
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = open_payments(ctx, state).filter(pl.col("party_id").is_not_null())
+        if self.scope == "group":   # the payer stands for the other members of its group
+            pay = pay.join(ctx.parties.groups(), on="party_id").filter(
+                pl.col("group_party_id") != pl.col("party_id")).with_columns(
+                pl.col("group_party_id").alias("party_id"))
         docs = open_documents(ctx, state).filter(pl.col("remaining_cents") > 0)
         same = Blocking(keys=(SameValue("party_id"), SameValue("currency"),
                               SameValue("pay_cents", "remaining_cents")))
@@ -128,9 +135,11 @@ class PartyAmount:
             score=pl.when(pl.col("n") == 1).then(self.score_one).otherwise(self.score_several),
             evidence=evidence_json(invoice_number=pl.col("number"),
                                    same_amount_documents=pl.col("n")),
-            explanation=pl.format("No reference; {} of the payer's open documents has exactly "
-                                  "this amount ({}): {}.", pl.col("n"), money(pl.col("pay_cents")),
-                                  pl.col("number")),
+            explanation=pl.format("No reference; {} open document(s) of the {} have exactly "
+                                  "this amount ({}): {}.", pl.col("n"),
+                                  pl.lit("payer" if self.scope == "own"
+                                         else "payer's parent or subsidiaries"),
+                                  money(pl.col("pay_cents")), pl.col("number")),
         )
 
 
