@@ -10,6 +10,7 @@ import pytest
 from reconkit.keys.citations import (
     cite_documents,
     document_sequence,
+    period_citations,
     sequence_citations,
     text_windows,
 )
@@ -165,3 +166,12 @@ def test_sequence_alone_still_names_the_invoice_when_the_amount_differs() -> Non
     assert m["rule_id"] == "PAY-OVER"
     assert {i["record_id"] for i in m["items"] if i["role"] == "invoice"} == {inv}
     assert categories_of(r, "P1") == {"overpayment"}
+
+
+def test_billing_month_named_with_its_year() -> None:
+    texts = pl.DataFrame({"id": ["a", "b", "c", "d"],
+                          "t": ["ABONNEMENT SEPTEMBRE 2026", "Échéance décembre 2025",
+                                "VIREMENT 2026", "SEPTEMBRE2026 / DECEMBRES 2026"]})
+    got = period_citations(texts, id_col="id", text_cols=["t"],
+                           month_names={"SEPTEMBRE": 9, "DECEMBRE": 12})
+    assert got.rows() == [("a", date(2026, 9, 1)), ("b", date(2025, 12, 1))]

@@ -87,3 +87,21 @@ def test_ordinary_credit_note_on_its_invoice_is_still_linked_and_netted() -> Non
     assert {(i["record_id"], i["amount_cents"]) for i in m["items"]} >= {
         ("P1", 108_000), (host, 108_000)}
     assert json.loads(link["evidence"])["same_party"] is True
+
+
+def test_credit_note_on_an_invoice_paid_by_an_unlettered_earlier_receipt() -> None:
+    """The invoice was paid in August; the receipt is booked in the bank journal, cites it and
+    was never lettered (issue 7, convention 5). A credit note on it in October cannot reduce
+    what is due any more: it is raised as on a closed invoice, not netted."""
+    w = _world()
+    inv = w.invoice("A", "65TEL-0027", 69_120, issued=date(2026, 8, 4))
+    w.ledger_line("A", "BQ1", "BQ1006965", "2026081700002901", -69_120, date(2026, 8, 17))
+    w.ledger[-1]["label"] = "REGLEMENT FACT 65TEL-0027 STE TELECOM"
+    cn = w.invoice("A", "65TEL-0027-CN-01", -69_120, credit_of=inv, issued=date(2026, 10, 14))
+    r = w.reconcile()
+    assert categories_of(r, cn) == {"credit_note_on_lettered_line"}
+    m = r.matches.join(r.match_items.filter(pl.col("record_id") == cn), on="match_id") \
+        .filter(pl.col("kind") == "credit_note_invoice")
+    assert m["rule_id"].to_list() == ["CN-ON-LETTERED"]
+    assert "already paid by a receipt (not lettered) on 2026-08-17" in m["explanation"][0]
+    assert json.loads(m["evidence"][0])["settled_by"] == "earlier_receipt"

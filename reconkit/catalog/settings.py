@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # The ways a payment can cite a document (vocabulary, not numbers): exact spellings first.
 REFERENCE_EVIDENCE = ("exact", "normalized", "rf_payload", "po_number", "contract_number",
-                      "sequence", "fuzzy", "fuzzy_block", "truncated")
+                      "sequence", "period", "fuzzy", "fuzzy_block", "truncated")
 APPROXIMATE_EVIDENCE = ("fuzzy", "fuzzy_block", "truncated")
 
 
@@ -29,6 +29,9 @@ class ReferenceReading(BaseModel):
         min_length=1, description="words before a bare sequence number (INV 0042)")
     contract_words: tuple[str, ...] = Field(
         min_length=1, description="words before a contract number (CONTRAT N 417)")
+    month_names: dict[str, int] = Field(
+        description="month names (upper case, no accents) a remittance names a billing "
+        "period by (ABONNEMENT SEPTEMBRE 2026), with their month number")
     issued_after_payment_days: int = Field(
         ge=0, le=60, description="a payment designates (by PO, contract or sequence) invoices "
         "issued at most this many days after it")

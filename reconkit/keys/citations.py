@@ -155,3 +155,23 @@ def document_sequence(number: pl.Expr) -> pl.Expr:
     (`0759376C-0042` -> `42`); null when the number has no digit."""
     return number.cast(pl.String).str.extract(r"([0-9]+)[^0-9]*$", 1) \
         .str.replace(r"^0+([0-9])", "${1}")
+
+
+def period_citations(texts: pl.DataFrame, *, id_col: str, text_cols: Sequence[str],
+                     month_names: dict[str, int]) -> pl.DataFrame:
+    """(id_col, period): a month written by its name with its year (`ABONNEMENT SEPTEMBRE
+    2026`, `ECHEANCE SEPT 2026`), as the first day of that month. Names are matched as whole
+    words, case and accents aside (`month_names`: upper-case name -> month number)."""
+    schema: dict[str, PolarsDataType] = {id_col: texts.schema[id_col], "period": pl.Date}
+    if texts.height == 0 or not month_names:
+        return pl.DataFrame(schema=schema)
+    names = "|".join(sorted(month_names, key=len, reverse=True))
+    pattern = rf"(?:^|[^A-Z])({names})\.?\s+(20[0-9]{{2}})(?:[^0-9]|$)"
+    parts = [texts.select(pl.col(id_col), pl.col(c).cast(pl.String).str.to_uppercase()
+                          .str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+                          .str.extract_groups(pattern).alias("__m")) for c in text_cols]
+    found = pl.concat(parts).unnest("__m").drop_nulls("1")
+    return found.select(
+        id_col, pl.date(pl.col("2").cast(pl.Int32),
+                        pl.col("1").replace_strict(month_names, return_dtype=pl.Int8), 1)
+        .alias("period")).unique().sort(id_col, "period")

@@ -28,7 +28,7 @@ from reconkit.keys.references import (
     match_references_in_blocks,
 )
 from reconkit.keys.wording import rebate_wording
-from reconkit.matchers.designation import designated_refs
+from reconkit.matchers.designation import designated_refs, period_refs
 from reconkit.parties import PartyMap
 from reconkit.schemas import PolarsDataType, empty_table
 
@@ -116,9 +116,42 @@ class MatchContext:
 
     @cached_property
     def settled_invoices(self) -> pl.DataFrame:
-        """Documents whose ERP line is fully lettered already: not open items any more."""
-        return (self.invoice_ledger_pairs.filter(pl.col("lettered"))
-                .select("invoice_id", "lettering_date").unique(subset=["invoice_id"]))
+        """(invoice_id, lettering_date, settled_by): documents paid already, not open items
+        any more: their ERP line is fully lettered (`lettering`), or a bank receipt of an
+        earlier month, booked and never lettered, cites the invoice's number exactly and pays
+        its amount (`earlier_receipt`: paid in substance; LEDGER-EARLIER-RECEIPT proposes the
+        lettering). The date is the lettering's, or the receipt's."""
+        lettered = (self.invoice_ledger_pairs.filter(pl.col("lettered"))
+                    .select("invoice_id", "lettering_date",
+                            pl.lit("lettering").alias("settled_by")))
+        return pl.concat([lettered, self._receipted_invoices()]).sort(
+            "invoice_id", "settled_by").unique(subset=["invoice_id"], keep="first",
+                                               maintain_order=True)
+
+    def _receipted_invoices(self) -> pl.DataFrame:
+        """Invoices an earlier month's unlettered bank receipt pays exactly, citing them."""
+        led = self.ledger
+        bank = {c: journal_kind(c, "") == "bank" for c in led["journal_code"].unique().to_list()}
+        receipts = led.filter(
+            pl.col("journal_code").replace_strict(bank, default=False, return_dtype=pl.Boolean)
+            & (pl.col("amount_cents") < 0) & pl.col("lettering_code").is_null()
+            & (pl.col("entry_date") < self.period_start))
+        invoices = self.invoices.filter((pl.col("doc_type") == "invoice")
+                                        & (pl.col("amount_cents") > 0))
+        windows = text_windows(receipts.select("record_id", "label", "piece_ref"),
+                               id_col="record_id", text_cols=["label", "piece_ref"],
+                               max_window=self.reading.max_window)
+        cited = cite_documents(windows, invoices.select(pl.col("record_id").alias("invoice_id"),
+                                                        "number"),
+                               id_col="record_id", doc_id_col="invoice_id", number_col="number",
+                               min_key_len=self.reading.min_key_len)
+        paid = cited.filter(pl.col("citation") == "exact").join(
+            receipts.select("record_id", "amount_cents", "entry_date"), on="record_id").join(
+            invoices.select(pl.col("record_id").alias("invoice_id"),
+                            pl.col("amount_cents").alias("invoice_cents")), on="invoice_id")
+        return paid.filter(pl.col("invoice_cents") == -pl.col("amount_cents")).group_by(
+            "invoice_id").agg(pl.col("entry_date").min().alias("lettering_date")).with_columns(
+            pl.lit("earlier_receipt").alias("settled_by"))
 
     @cached_property
     def open_items(self) -> pl.DataFrame:
@@ -215,6 +248,7 @@ class MatchContext:
             min_len=reading.fuzzy_min_len).rename({"record_id": "payment_id"})
         merged = pl.concat([pairs, cited, blocked.select(pairs.columns),
                             designated_refs(self)])
+        merged = pl.concat([merged, period_refs(self, merged)])
         return _best_readings(merged, reading)
 
     @cached_property

@@ -56,11 +56,16 @@ class CreditNoteOnLettered:
             cn.sort("record_id"), anchor_system="billing", anchor_id="record_id",
             items=_pair_items(), score=pl.lit(self.score),
             evidence=evidence_json(invoice_number=pl.col("inv_number"),
+                                   settled_by=pl.col("settled_by"),
                                    lettering_date=pl.col("lettering_date").cast(pl.String)),
-            explanation=pl.format("Credit note {} ({}) reduces invoice {}, whose ERP line was "
-                                  "already lettered on {}: refund or keep as customer credit.",
+            explanation=pl.format("Credit note {} ({}) reduces invoice {}, {} on {}: refund "
+                                  "or keep as customer credit.",
                                   pl.col("number"), money(pl.col("amount_cents")),
-                                  pl.col("inv_number"), pl.col("lettering_date").cast(pl.String)),
+                                  pl.col("inv_number"),
+                                  pl.when(pl.col("settled_by") == "lettering")
+                                  .then(pl.lit("whose ERP line was already lettered"))
+                                  .otherwise(pl.lit("already paid by a receipt (not lettered)")),
+                                  pl.col("lettering_date").cast(pl.String)),
         )
 
 

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from reconkit.keys.citations import cite_documents, document_sequence, sequence_citations
+from reconkit.keys.citations import (
+    cite_documents,
+    document_sequence,
+    period_citations,
+    sequence_citations,
+)
 
 if TYPE_CHECKING:
     from reconkit.matchers.context import MatchContext
@@ -25,17 +30,7 @@ def designated_refs(ctx: MatchContext) -> pl.DataFrame:
     subsidiary's documents. Kept when the payment's amount singles out one such document,
     or pays all of them, or (a sequence) only one of the group's documents has it."""
     reading = ctx.reading
-    schema = {"payment_id": pl.String, "invoice_id": pl.String, "ref_evidence": pl.String}
-    pay = ctx.payments.filter((pl.col("amount_cents") > 0)
-                               & pl.col("party_id").is_not_null())
-    # invoices the billing tool already knows paid are not what a vague citation designates
-    # (their receipt may just be unlettered in the ERP)
-    docs = ctx.open_items.filter(pl.col("doc_type") == "invoice").join(
-        ctx.invoices.select("record_id", "po_number", "commitment_ref", "status"),
-        on="record_id", how="left").filter(
-        pl.col("status").is_null() | (pl.col("status") != "paid")).select(
-        pl.col("record_id").alias("invoice_id"), "party_id", "open_cents", "number",
-        "po_number", "commitment_ref", "issue_date")
+    docs = _documents(ctx)
     windows = ctx.payment_windows
     found: list[pl.DataFrame] = []
     cols = ["payment_id", "invoice_id", "party_id", "open_cents", "issue_date",
@@ -65,6 +60,49 @@ def designated_refs(ctx: MatchContext) -> pl.DataFrame:
             by_seq, on=["seq", "party_id"]).select(
             pl.col("record_id").alias("payment_id"), *cols[1:5],
             pl.lit("sequence").alias("ref_evidence")))
+    return _kept(ctx, found, scope)
+
+
+def period_refs(ctx: MatchContext, cited: pl.DataFrame) -> pl.DataFrame:
+    """(payment_id, invoice_id, ref_evidence): for payments no other reading cites anything
+    (`cited`), the invoices of the payer's group whose billing period (its start, else the
+    issue date) falls in the month the remittance names with its year (`ABONNEMENT SEPTEMBRE
+    2026`), when the payment's amount singles out one of them."""
+    pay = ctx.payments.filter((pl.col("amount_cents") > 0) & pl.col("party_id").is_not_null())
+    pay = pay.join(cited.select(pl.col("payment_id").alias("record_id")).unique(),
+                   on="record_id", how="anti")
+    periods = period_citations(pay.select("record_id", "remittance"), id_col="record_id",
+                               text_cols=["remittance"], month_names=ctx.reading.month_names)
+    docs = _documents(ctx).with_columns(
+        pl.coalesce("period_start", "issue_date").dt.truncate("1mo").alias("period"))
+    found = periods.rename({"record_id": "payment_id"}).join(
+        _payer_groups(ctx), on="payment_id").join(docs, on=["party_id", "period"]).select(
+        "payment_id", "invoice_id", "party_id", "open_cents", "issue_date",
+        pl.lit("period").alias("ref_evidence"))
+    kept = _kept(ctx, [found], _payer_groups(ctx))
+    # one document of that amount only: several invoices of the month paid together are a
+    # grouped payment, whose combination the subset-sum rule proposes with its own exception;
+    # a month is too vague to name a document whose amount disagrees ("FACTURES OCTOBRE")
+    return kept.filter(pl.len().over("payment_id") == 1)
+
+
+def _documents(ctx: MatchContext) -> pl.DataFrame:
+    """Open invoices a vague citation may designate: invoices the billing tool already knows
+    paid are not (their receipt may just be unlettered in the ERP)."""
+    return ctx.open_items.filter(pl.col("doc_type") == "invoice").join(
+        ctx.invoices.select("record_id", "po_number", "commitment_ref", "status",
+                            "period_start"),
+        on="record_id", how="left").filter(
+        pl.col("status").is_null() | (pl.col("status") != "paid")).select(
+        pl.col("record_id").alias("invoice_id"), "party_id", "open_cents", "number",
+        "po_number", "commitment_ref", "issue_date", "period_start")
+
+
+def _kept(ctx: MatchContext, found: list[pl.DataFrame], scope: pl.DataFrame) -> pl.DataFrame:
+    """The designations a payment's amount (or the uniqueness of the citation) confirms."""
+    reading = ctx.reading
+    schema = {"payment_id": pl.String, "invoice_id": pl.String, "ref_evidence": pl.String}
+    pay = ctx.payments.filter((pl.col("amount_cents") > 0) & pl.col("party_id").is_not_null())
     if not found:
         return pl.DataFrame(schema=schema)
     # an invoice issued after the payment is not what it pays (a few days' slack for
@@ -78,7 +116,7 @@ def designated_refs(ctx: MatchContext) -> pl.DataFrame:
     fits = pl.col("open_cents") == pl.col("__pay")
     one = cands.filter(fits & (fits.sum().over(per) == 1))
     whole = cands.filter(pl.col("open_cents").sum().over(per) == pl.col("__pay"))
-    # a sequence names one document when only one of the payer's has it: then the amount
+    # a sequence names one document when only one of the group's has it: then the amount
     # need not agree (a partial or an overpayment of it is still a payment of it)
     named = cands.filter((pl.col("ref_evidence") == "sequence") & (pl.len().over(per) == 1))
     return pl.concat([one, whole, named]).select(list(schema)).unique()

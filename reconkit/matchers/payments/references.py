@@ -157,22 +157,26 @@ class ReferenceDuplicate:
         pay = open_payments(ctx, state)
         docs = ctx.invoices.filter(pl.col("doc_type") == "invoice").join(
             state.remaining_frame("billing"), on="record_id", how="left")
-        settled = ctx.settled_invoices.select(pl.col("invoice_id").alias("record_id"),
-                                              pl.lit(True).alias("lettered"))
+        settled = ctx.settled_invoices.select(
+            pl.col("invoice_id").alias("record_id"), pl.lit(True).alias("lettered"),
+            pl.when(pl.col("settled_by") == "lettering").then(pl.lit("the ERP lettering"))
+            .otherwise(pl.format("a receipt of {}, not lettered", pl.col("lettering_date")))
+            .alias("settled_how"))
         docs = docs.join(settled, on="record_id", how="left").filter(
             pl.col("lettered").fill_null(False) | (pl.col("remaining_cents") == 0))
         rows = ctx.payment_refs.join(
             pay.select(pl.col("record_id").alias("payment_id"), "amount_cents", "payer_name",
                        "currency"),
             on="payment_id").join(
-            docs.select(pl.col("record_id").alias("invoice_id"), "number",
+            docs.select(pl.col("record_id").alias("invoice_id"), "number", "settled_how",
                         pl.col("currency").alias("invoice_currency"),
                         pl.col("amount_cents").alias("invoice_cents")), on="invoice_id")
         rows = rows.filter((pl.col("amount_cents") == pl.col("invoice_cents"))
                            & (pl.col("currency") == pl.col("invoice_currency")))
         rows = rows.filter(pl.len().over("payment_id") == 1)
-        paid_by = pl.col("invoice_id").replace_strict(state.consumed_by_map(), default="the ERP "
-                                                      "lettering", return_dtype=pl.String)
+        paid_by = pl.col("invoice_id").replace_strict(
+            state.consumed_by_map(), default=None, return_dtype=pl.String).fill_null(
+            pl.col("settled_how").fill_null("the ERP lettering"))
         return candidates(
             rows, anchor_system="bank", anchor_id="payment_id",
             items=pl.concat_list([item("bank", pl.col("payment_id"), "payment", pl.lit(0)),
