@@ -175,3 +175,17 @@ def test_billing_month_named_with_its_year() -> None:
     got = period_citations(texts, id_col="id", text_cols=["t"],
                            month_names={"SEPTEMBRE": 9, "DECEMBRE": 12})
     assert got.rows() == [("a", date(2026, 9, 1)), ("b", date(2025, 12, 1))]
+
+
+def test_ocr_letters_in_the_final_sequence_read_as_digits_never_in_the_prefix() -> None:
+    texts = pl.DataFrame({"id": ["a", "b", "c"],
+                          "t": ["FACTURE 3TYB5KEI-002B", "CLIENT 50237 FACTURE 6AXU4C0O-0O14",
+                                "FACTURE 3TYB5KEI-0O23"]})
+    windows = text_windows(texts, id_col="id", text_cols=["t"], max_window=4)
+    docs = pl.DataFrame({"n": ["3TYB5KEI-0028", "3TYB5KEI-0023", "6AXU4C0O-0014",
+                               "3TY85KEI-0028"]})
+    got = cite_documents(windows, docs, id_col="id", doc_id_col="n", number_col="n",
+                         min_key_len=5)
+    assert got.select("id", "n", "citation").rows() == [
+        ("a", "3TYB5KEI-0028", "ocr"), ("b", "6AXU4C0O-0014", "ocr"),
+        ("c", "3TYB5KEI-0023", "ocr")]

@@ -81,3 +81,25 @@ def test_per_customer_number_written_in_the_label_is_read_not_its_sibling() -> N
     items = r.match_items.filter(pl.col("match_id") == row["match_id"])
     assert sorted(items["record_id"].to_list()) == sorted([rec, first])
     assert json.loads(row["evidence"])["reference"] == "written"
+
+
+def test_direct_debit_batch_lines_of_equal_amounts_are_told_apart_by_the_account() -> None:
+    """A SEPA direct-debit batch: one bank entry, one ERP entry with a line per customer, all
+    under the batch reference, two customers debited the same amount. Reference + amount +
+    account single out each line (no review of the whole batch)."""
+    w = World()
+    w.client("A", "Acme Conseil SAS", iban="FR7630006000011234567890189")
+    w.client("B", "Boulangerie Martin SARL", iban="FR7610107001011234567890129")
+    w.invoice("A", "ACME-0001", 180_000)
+    w.invoice("B", "BOUL-0001", 180_000)
+    for n, (key, iban, payer) in enumerate((("A", "FR7630006000011234567890189", "ACME"),
+                                            ("B", "FR7610107001011234567890129", "MARTIN"))):
+        w.payment(f"B1/{n + 1}", 180_000, payer=payer, iban=iban, text=None)
+        w.payments[-1]["entry_ref"] = "B1"
+        w.ledger_line(key, "BQ1", f"BQ1000001:{n + 1}", "B1", -180_000, date(2026, 10, 20))
+    r = w.reconcile()
+    led = r.matches.filter(pl.col("kind") == "payment_ledger")
+    assert led.select("rule_id", "status").unique().rows() == [("LEDGER-PAYMENT-REF", "auto")]
+    pairs = r.match_items.join(led.select("match_id"), on="match_id").group_by("match_id").agg(
+        pl.col("record_id").sort()).get_column("record_id").to_list()
+    assert sorted(pairs) == [["B1/1", "BQ1:BQ1000001:1"], ["B1/2", "BQ1:BQ1000001:2"]]

@@ -122,3 +122,17 @@ def test_empty_inputs() -> None:
     tokens = extract_tokens(frame, id_col="pid", text_cols=["rem"])
     assert tokens.height == 0
     assert match_references(tokens, DOCS, id_col="pid").height == 0
+
+
+def test_a_typo_in_a_prefix_is_one_edit_within_the_payers_documents() -> None:
+    """Letters are never read as digits: `TVZL9ZUU` for `TV2L9ZUU` (and `OPTI5O59` for
+    `OPTISO59`) is one edit away from the payer's own number, not two."""
+    from reconkit.keys.references import match_references_in_blocks
+    texts = pl.DataFrame({"record_id": ["p", "q"], "party_id": ["A", "B"],
+                          "remittance": ["TVZL9ZUU-0030", "OPTI5O59-0019"]})
+    docs = pl.DataFrame({"invoice_id": ["a30", "a33", "b19"], "party_id": ["A", "A", "B"],
+                         "number": ["TV2L9ZUU-0030", "TV2L9ZUU-0033", "OPTISO59-0019"]})
+    got = match_references_in_blocks(texts, docs, id_col="record_id", block_col="party_id",
+                                     text_cols=["remittance"], doc_id_col="invoice_id",
+                                     max_edits=1, min_len=6)
+    assert sorted(got.rows()) == [("p", "a30", "fuzzy_block"), ("q", "b19", "fuzzy_block")]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # The ways a payment can cite a document (vocabulary, not numbers): exact spellings first.
-REFERENCE_EVIDENCE = ("exact", "normalized", "rf_payload", "po_number", "contract_number",
-                      "sequence", "period", "fuzzy", "fuzzy_block", "truncated")
+REFERENCE_EVIDENCE = ("exact", "normalized", "ocr", "rf_payload", "po_number", "contract_number",
+                      "sequence", "period", "oldest_instalment", "fuzzy", "fuzzy_block",
+                      "truncated")
 APPROXIMATE_EVIDENCE = ("fuzzy", "fuzzy_block", "truncated")
 
 
@@ -35,6 +36,9 @@ class ReferenceReading(BaseModel):
     issued_after_payment_days: int = Field(
         ge=0, le=60, description="a payment designates (by PO, contract or sequence) invoices "
         "issued at most this many days after it")
+    designate_oldest_of_equal: bool = Field(
+        description="among several open invoices of exactly the amount a contract or PO "
+        "citation designates, the oldest is the one paid (instalments settled oldest first)")
     evidence_scores: dict[str, float] = Field(
         description="reference score (0..1) of each way of citing a document")
 

@@ -77,6 +77,34 @@ def text_windows(texts: pl.DataFrame, *, id_col: str, text_cols: list[str],
                             zero_key(pl.col("window")).alias("zkey"))
 
 
+# letters a scan or a retyping puts for digits, only ever read in a number's final sequence
+_OCR_DIGITS: Final = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5",
+                      "G": "6", "B": "8"}
+_OCR_GROUP: Final = "[0-9" + "".join(_OCR_DIGITS) + "]+"
+
+
+def _ocr_sequence_hits(windows: pl.DataFrame, docs: pl.DataFrame,
+                       min_key_len: int) -> pl.DataFrame:
+    """Readings whose final run, a sequence with OCR-like letters (`-002B`, `-0O14`, `-000S`),
+    spells a document number once those letters are read as the digits they stand for; the
+    prefix is never touched (its letters are letters). Citation `ocr`."""
+    last = pl.col("window").str.extract(r"-([^-]+)$", 1)
+    cand = windows.filter((pl.col("width") >= 2) & ~pl.col("rf")
+                          & last.str.contains(f"^{_OCR_GROUP}$")
+                          & last.str.contains("[0-9]") & last.str.contains("[A-Z]"))
+    if cand.height == 0:
+        return windows.head(0).with_columns(pl.lit(None, pl.String).alias("__doc"),
+                                            pl.lit(None, pl.Boolean).alias("__lettered"),
+                                            pl.lit("ocr").alias("citation"))
+    fixed = last.str.replace_many(list(_OCR_DIGITS), list(_OCR_DIGITS.values()))
+    head = pl.col("window").str.extract(r"^(.*)-[^-]+$", 1)
+    read = cand.with_columns(zero_key(pl.concat_str([head, fixed], separator="-"))
+                             .alias("__okey"))
+    targets = docs.filter(pl.col("zkey").str.len_chars() >= min_key_len)
+    return read.join(targets.select("__doc", pl.col("zkey").alias("__okey"), "__lettered"),
+                     on="__okey").drop("__okey").with_columns(pl.lit("ocr").alias("citation"))
+
+
 def _rf_payloads(windows: pl.DataFrame) -> pl.DataFrame:
     """The reference inside each checksum-valid ISO 11649 creditor reference (`RF39` +
     `3FRN61440022`), as an extra window flagged `rf`."""
@@ -93,7 +121,8 @@ def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: st
     """(id_col, doc_id_col, citation, cited): documents whose number a text window spells.
 
     `citation` is `exact` (same characters, separators aside), `normalized` (equal once
-    leading zeros are dropped) or `rf_payload` (inside a valid RF creditor reference); keys
+    leading zeros are dropped), `ocr` (the final sequence written with OCR-like letters,
+    `-002B` for `-0028`) or `rf_payload` (inside a valid RF creditor reference); keys
     shorter than `min_key_len` characters never cite (a bare `102` is an amount as often as a
     number), and a number without letters is only read written in one piece. The longest
     overlapping reading wins.
@@ -115,9 +144,10 @@ def cite_documents(windows: pl.DataFrame, documents: pl.DataFrame, *, id_col: st
     norm = windows.filter(zlong).join(docs.filter(zlong).select("__doc", "zkey", "__lettered"),
                                       on="zkey").with_columns(
         pl.lit("normalized").alias("citation"))
+    ocr = _ocr_sequence_hits(windows, docs, min_key_len)
     # a number without letters (a contract number) is only read written in one piece: digits
     # assembled from several runs are dates and amounts as often as numbers
-    hits = pl.concat([exact, norm.select(exact.columns)]).filter(
+    hits = pl.concat([exact, norm.select(exact.columns), ocr.select(exact.columns)]).filter(
         pl.col("__lettered") | (pl.col("width") == 1)).with_columns(
         (pl.col("start") + pl.col("width")).alias("end"),
         pl.when(pl.col("rf")).then(pl.lit("rf_payload")).otherwise(pl.col("citation"))

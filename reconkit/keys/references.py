@@ -14,7 +14,7 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 from stdnum import iso11649
 
-from reconkit.keys.normalize import compact_reference, ocr_digits, reference_key
+from reconkit.keys.normalize import ocr_digits, reference_key
 from reconkit.schemas import PolarsDataType
 
 # Token kinds (column `kind` of `extract_tokens`).
@@ -231,6 +231,7 @@ def match_references(
     return best.select(list(out_schema)).cast(out_schema)  # type: ignore[arg-type]
 
 
+_MAX_NEIGHBOURS: Final = 64  # candidate documents verified per key (a bound on work, not a score)
 _POS_MIX: Final = 0x9E3779B97F4A7C15  # odd 64-bit constant: folds a position into a hash
 
 
@@ -295,12 +296,15 @@ def _fuzzy_hits(open_refs: pl.DataFrame, docs: pl.DataFrame, max_edits: int,
         return empty
     pairs = _neighbours_1(tkeys, dkeys) if max_edits == 1 \
         else _neighbours_n(tkeys, dkeys, max_edits)
-    # A key with more neighbours than a token may match is dropped before verification.
-    pairs = pairs.filter(pl.len().over("key") <= max_docs).sort("key", "__dkey")
+    # Deletion neighbours are candidates only (a per-customer series shares most deletions
+    # with its siblings): verify them, then a key within `max_edits` of more documents than a
+    # token may match is ambiguous. A key with a flood of candidates is noise, not verified.
+    pairs = pairs.filter(pl.len().over("key") <= _MAX_NEIGHBOURS).sort("key", "__dkey")
     ok = [Levenshtein.distance(a, b, score_cutoff=max_edits) <= max_edits
           for a, b in zip(pairs.get_column("key").to_list(),
                           pairs.get_column("__dkey").to_list(), strict=True)]
     pairs = pairs.filter(pl.Series(ok, dtype=pl.Boolean))
+    pairs = pairs.filter(pl.len().over("key") <= max_docs)
     return open_refs.join(pairs, on="key").join(docs, on="__dkey") \
         .with_columns(pl.lit("fuzzy").alias("ref_evidence"))
 
@@ -317,6 +321,11 @@ def _truncated_hits(open_refs: pl.DataFrame, docs: pl.DataFrame,
     unique_prefix = pl.concat(prefixes).filter(pl.len().over("key") == 1)
     return open_refs.join(unique_prefix, on="key").join(docs, on="__dkey") \
         .with_columns(pl.lit("truncated").alias("ref_evidence"))
+
+
+def _as_written(expr: pl.Expr) -> pl.Expr:
+    """Upper case, every character but A-Z and 0-9 dropped; nothing else changed."""
+    return expr.cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
 
 
 def match_references_in_blocks(
@@ -336,9 +345,10 @@ def match_references_in_blocks(
     Globally, a one-character typo in a dense numbering sits next to several real numbers and
     is rightly dropped as ambiguous; within one client's handful of open documents it is not.
     Words of the texts (whitespace-separated, >= `min_len` compact characters, >= 3 digits)
-    are compared, zeros kept (`compact_reference`), with every document of the same block;
-    pairs within `max_edits` edits are returned as (id_col, doc_id_col, ref_evidence):
-    "normalized" when equal once OCR-like letters are read as digits, else "fuzzy_block".
+    are compared as written (case and separators aside, zeros kept; letters are never read
+    as digits, so a typo in a prefix such as `TVZL9ZUU` for `TV2L9ZUU` is one edit) with
+    every document of the same block; pairs within `max_edits` edits are returned as
+    (id_col, doc_id_col, ref_evidence): "normalized" when equal, else "fuzzy_block".
     Cost is words x documents per block, never all pairs.
     """
     schema = {id_col: pl.String, doc_id_col: pl.String, "ref_evidence": pl.String}
@@ -348,11 +358,11 @@ def match_references_in_blocks(
         id_col, block_col,
         pl.concat_str([pl.col(c).fill_null("") for c in text_cols], separator=" ")
         .str.split(" ").alias("word"),
-    ).explode("word").with_columns(compact_reference(pl.col("word")).alias("w")).filter(
+    ).explode("word").with_columns(_as_written(pl.col("word")).alias("w")).filter(
         (pl.col("w").str.len_chars() >= min_len)
         & (pl.col("w").str.count_matches(r"[0-9]") >= 3)).select(id_col, block_col, "w").unique()
     docs = documents.select(pl.col(doc_id_col).alias("__doc"), block_col,
-                            compact_reference(pl.col(doc_ref_col)).alias("d")).drop_nulls()
+                            _as_written(pl.col(doc_ref_col)).alias("d")).drop_nulls()
     pairs = words.join(docs, on=block_col).filter(
         (pl.col("w").str.len_chars() - pl.col("d").str.len_chars()).abs() <= max_edits)
     if pairs.height == 0:

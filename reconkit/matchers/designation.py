@@ -28,7 +28,9 @@ def designated_refs(ctx: MatchContext) -> pl.DataFrame:
     after a code word (`INV 0042`) among the group's invoices. The group is the payer with
     its CRM parent and subsidiaries: a parent paying for a subsidiary cites the
     subsidiary's documents. Kept when the payment's amount singles out one such document,
-    or pays all of them, or (a sequence) only one of the group's documents has it."""
+    or pays all of them, or (a sequence) only one of the group's documents has it; among
+    several of exactly the amount a contract or PO designates, the oldest when the reading
+    says instalments are settled oldest first (`designate_oldest_of_equal`)."""
     reading = ctx.reading
     docs = _documents(ctx)
     windows = ctx.payment_windows
@@ -102,7 +104,7 @@ def _kept(ctx: MatchContext, found: list[pl.DataFrame], scope: pl.DataFrame) -> 
     """The designations a payment's amount (or the uniqueness of the citation) confirms."""
     reading = ctx.reading
     schema = {"payment_id": pl.String, "invoice_id": pl.String, "ref_evidence": pl.String}
-    pay = ctx.payments.filter((pl.col("amount_cents") > 0) & pl.col("party_id").is_not_null())
+    pay = ctx.payments.filter(pl.col("amount_cents") > 0)
     if not found:
         return pl.DataFrame(schema=schema)
     # an invoice issued after the payment is not what it pays (a few days' slack for
@@ -115,6 +117,13 @@ def _kept(ctx: MatchContext, found: list[pl.DataFrame], scope: pl.DataFrame) -> 
     per = ["payment_id", "ref_evidence"]
     fits = pl.col("open_cents") == pl.col("__pay")
     one = cands.filter(fits & (fits.sum().over(per) == 1))
+    if reading.designate_oldest_of_equal:
+        # a contract's or a PO's instalments of one amount are settled oldest first
+        equal = cands.filter(fits & (fits.sum().over(per) > 1)
+                             & pl.col("ref_evidence").is_in(["contract_number", "po_number"]))
+        first = pl.col("issue_date") == pl.col("issue_date").min().over(per)
+        one = pl.concat([one, equal.filter(first & (first.sum().over(per) == 1))
+                         .with_columns(pl.lit("oldest_instalment").alias("ref_evidence"))])
     whole = cands.filter(pl.col("open_cents").sum().over(per) == pl.col("__pay"))
     # a sequence names one document when only one of the group's has it: then the amount
     # need not agree (a partial or an overpayment of it is still a payment of it)
@@ -123,13 +132,19 @@ def _kept(ctx: MatchContext, found: list[pl.DataFrame], scope: pl.DataFrame) -> 
 
 
 def _payer_groups(ctx: MatchContext) -> pl.DataFrame:
-    """(payment_id, party_id): each resolved received payment with its payer's party and
-    the parties of the payer's CRM group (parent, subsidiaries)."""
-    pay = ctx.payments.filter((pl.col("amount_cents") > 0)
-                               & pl.col("party_id").is_not_null())
-    return pay.select(pl.col("record_id").alias("payment_id"), "party_id").join(
+    """(payment_id, party_id): each received payment with the parties whose documents it may
+    designate: a resolved payer's party and its CRM group (parent, subsidiaries); a payer
+    whose name is close to several clients, each of them (the citation may tell which)."""
+    pay = ctx.payments.filter(pl.col("amount_cents") > 0)
+    resolved = pay.filter(pl.col("party_id").is_not_null()).select(
+        pl.col("record_id").alias("payment_id"), "party_id").join(
         ctx.parties.groups(), on="party_id").select(
-        "payment_id", pl.col("group_party_id").alias("party_id")).unique()
+        "payment_id", pl.col("group_party_id").alias("party_id"))
+    look_alike = pay.filter(pl.col("party_id").is_null()).select(
+        pl.col("record_id").alias("payment_id"),
+        pl.col("candidate_party_ids").alias("party_id")).explode("party_id").drop_nulls()
+    return pl.concat([resolved, look_alike]).unique().sort("payment_id", "party_id")
+
 
 def _cited_contracts(ctx: MatchContext, scope: pl.DataFrame) -> pl.DataFrame:
     """(payment_id, party_id, contract_id, contract_number): the contracts of the payer's

@@ -126,9 +126,11 @@ class PaymentBooked:
         if self.by_reference:
             refs = pl.concat([
                 pay.select(pl.col("record_id").alias("payment_id"),
-                           pl.col("record_id").alias("ref"), "amount_cents", "payer_name"),
+                           pl.col("record_id").alias("ref"), "amount_cents", "payer_name",
+                           "party_id"),
                 pay.select(pl.col("record_id").alias("payment_id"),
-                           pl.col("entry_ref").alias("ref"), "amount_cents", "payer_name"),
+                           pl.col("entry_ref").alias("ref"), "amount_cents", "payer_name",
+                           "party_id"),
             ]).unique()
             pairs = refs.join(led, left_on="ref", right_on="piece_ref")
         else:
@@ -142,7 +144,16 @@ class PaymentBooked:
         pairs = pairs.with_columns(pl.len().over("payment_id").alias("n"),
                                    pl.len().over("ledger_id").alias("m"))
         if self.by_reference:
-            pairs = pairs.filter((pl.col("n") == 1) & (pl.col("m") == 1))
+            # a batch (SEPA direct debits, one bank entry booked as one ERP entry) shares one
+            # reference: equal amounts inside it are told apart by the customer account
+            same = pairs.filter(pl.col("party_id").is_not_null()
+                                & (pl.col("party_id") == pl.col("ledger_party"))).with_columns(
+                pl.len().over("payment_id").alias("n"), pl.len().over("ledger_id").alias("m"))
+            pairs = pl.concat([pairs.filter((pl.col("n") == 1) & (pl.col("m") == 1)),
+                               same.filter((pl.col("n") == 1) & (pl.col("m") == 1))]).unique(
+                subset=["payment_id", "ledger_id"]).sort("payment_id", "ledger_id")
+            pairs = pairs.filter((pl.len().over("payment_id") == 1)
+                                 & (pl.len().over("ledger_id") == 1))
         return candidates(
             pairs, anchor_system="bank", anchor_id="payment_id",
             items=pl.concat_list([item("bank", pl.col("payment_id"), "payment",
