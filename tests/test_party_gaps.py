@@ -108,3 +108,49 @@ def test_billing_month_named_singles_out_the_invoice_and_reveals_a_duplicate() -
     assert r.match_items.filter(pl.col("record_id") == octo).height == 0 or \
         "payment_invoice" not in set(r.matches.join(
             r.match_items.filter(pl.col("record_id") == octo), on="match_id")["kind"])
+
+
+def test_contract_citation_over_equal_instalments_proposes_the_oldest_for_review() -> None:
+    """CONTRAT 00000935 with two open monthly invoices of exactly the amount: the oldest is
+    proposed, never automatically (instalments are not always paid oldest first)."""
+    w = _world()
+    w.contract("A", "00000935", 142_600)
+    old = w.invoice("A", "AXIPRO-0005", 171_120, net=142_600, issued=date(2026, 8, 26),
+                    contract="00000935")
+    w.invoice("A", "AXIPRO-0008", 171_120, net=142_600, issued=date(2026, 9, 26))
+    w.payment("P1", 171_120, payer="PROXIVIA EMBALLAGES SASU", iban=IBAN_A,
+              text="CONTRAT 00000935", on=date(2026, 10, 1))
+    r = w.reconcile()
+    m = payment_match(r, "P1")
+    assert (m["rule_id"], m["status"], _invoices(m)) == ("PAY-REF-EXACT", "review",
+                                                          {old: 171_120})
+    assert json.loads(m["evidence"])["ref_evidence"] == "oldest_instalment"
+
+
+def test_a_vague_citation_never_takes_an_invoice_another_payment_spells_out() -> None:
+    w = _world()
+    w.contract("A", "00000940", 100_000)
+    first = w.invoice("A", "40DUR-0040", 120_000, net=100_000, issued=date(2026, 8, 20))
+    later = w.invoice("A", "40DUR-0043", 120_000, net=100_000, issued=date(2026, 9, 20))
+    w.payment("P1", 120_000, payer="PROXIVIA", iban=IBAN_A, text="CONTRAT N 940",
+              on=date(2026, 10, 20))
+    w.payment("P2", 73_200, payer="PROXIVIA", iban=IBAN_A, text="40DUR-0040",
+              on=date(2026, 10, 27))
+    r = w.reconcile()
+    assert _invoices(payment_match(r, "P1")) == {later: 120_000}
+    partial = payment_match(r, "P2")
+    assert (partial["rule_id"], _invoices(partial)) == ("PAY-PARTIAL", {first: 73_200})
+
+
+def test_overpayment_of_the_one_invoice_it_exceeds_by_a_little() -> None:
+    w = _world()
+    inv = w.invoice("A", "28679E7P-0029", 240_000, issued=date(2026, 9, 20))
+    w.invoice("A", "28679E7P-0030", 900_000, issued=date(2026, 9, 25))
+    w.invoice("A", "28679E7P-0031", 120_000, issued=date(2026, 9, 28))
+    w.payment("P1", 247_913, payer="PROXIVIA EMBALLAGES SASU", iban=IBAN_A,
+              text="PAIEMENT FOURNISSEUR")
+    r = w.reconcile()
+    m = payment_match(r, "P1")
+    assert (m["rule_id"], m["status"], _invoices(m)) == ("PAY-PARTY-OVER", "review",
+                                                          {inv: 240_000})
+    assert categories_of(r, "P1") == {"overpayment"}

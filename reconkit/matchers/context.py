@@ -249,6 +249,14 @@ class MatchContext:
         merged = pl.concat([pairs, cited, blocked.select(pairs.columns),
                             designated_refs(self)])
         merged = pl.concat([merged, period_refs(self, merged)])
+        # a vague designation never takes an invoice another payment spells out
+        spelled = merged.filter(pl.col("ref_evidence").is_in(["exact", "normalized", "ocr",
+                                                              "rf_payload"])).select(
+            pl.col("payment_id").alias("__by"), "invoice_id").unique()
+        vague = pl.col("ref_evidence").is_in(["period", "oldest_instalment"])
+        taken = merged.filter(vague).join(spelled, on="invoice_id").filter(
+            pl.col("__by") != pl.col("payment_id")).select("payment_id", "invoice_id")
+        merged = merged.join(taken, on=["payment_id", "invoice_id"], how="anti")
         return _best_readings(merged, reading)
 
     @cached_property

@@ -28,7 +28,7 @@ def designated_refs(ctx: MatchContext) -> pl.DataFrame:
     after a code word (`INV 0042`) among the group's invoices. The group is the payer with
     its CRM parent and subsidiaries: a parent paying for a subsidiary cites the
     subsidiary's documents. Kept when the payment's amount singles out one such document,
-    or pays all of them, or (a sequence) only one of the group's documents has it; among
+    or pays all of them, or only one of the group's documents has it (is open under it); among
     several of exactly the amount a contract or PO designates, the oldest when the reading
     says instalments are settled oldest first (`designate_oldest_of_equal`)."""
     reading = ctx.reading
@@ -53,7 +53,8 @@ def designated_refs(ctx: MatchContext) -> pl.DataFrame:
             pl.col("commitment_ref").is_null()
             | (pl.col("commitment_ref") == pl.col("contract_id"))
             | (pl.col("commitment_ref") == pl.col("contract_number")))
-        found.append(tied.select(*cols[:5], pl.lit("contract_number").alias("ref_evidence")))
+        found.append(tied.select(*cols[:5], pl.lit("contract_number").alias("ref_evidence"),
+                                 pl.col("commitment_ref").is_not_null().alias("__tied")))
     seqs = sequence_citations(windows, id_col="record_id", code_words=reading.code_words)
     if seqs.height:
         by_seq = docs.with_columns(document_sequence(pl.col("number")).alias("seq"))
@@ -109,9 +110,11 @@ def _kept(ctx: MatchContext, found: list[pl.DataFrame], scope: pl.DataFrame) -> 
         return pl.DataFrame(schema=schema)
     # an invoice issued after the payment is not what it pays (a few days' slack for
     # invoices dated late)
-    cands = pl.concat(found).join(scope, on=["payment_id", "party_id"]).join(
+    cands = pl.concat(found, how="diagonal").join(scope, on=["payment_id", "party_id"]).join(
         pay.select(pl.col("record_id").alias("payment_id"), "booking_date",
                    pl.col("amount_cents").alias("__pay")), on="payment_id")
+    if "__tied" not in cands.columns:
+        cands = cands.with_columns(pl.lit(None, pl.Boolean).alias("__tied"))
     cands = cands.filter(pl.col("issue_date") <= pl.col("booking_date")
                          + pl.duration(days=reading.issued_after_payment_days))
     per = ["payment_id", "ref_evidence"]
@@ -125,9 +128,17 @@ def _kept(ctx: MatchContext, found: list[pl.DataFrame], scope: pl.DataFrame) -> 
         one = pl.concat([one, equal.filter(first & (first.sum().over(per) == 1))
                          .with_columns(pl.lit("oldest_instalment").alias("ref_evidence"))])
     whole = cands.filter(pl.col("open_cents").sum().over(per) == pl.col("__pay"))
-    # a sequence names one document when only one of the group's has it: then the amount
-    # need not agree (a partial or an overpayment of it is still a payment of it)
-    named = cands.filter((pl.col("ref_evidence") == "sequence") & (pl.len().over(per) == 1))
+    # a sequence (a contract, a PO) names one document when only one of the group's has it
+    # (is open under it): then the amount need not agree (a partial or an overpayment of it
+    # is still a payment of it)
+    named = cands.filter(pl.col("ref_evidence").is_in(["sequence", "contract_number",
+                                                       "po_number"])
+                         & (pl.len().over(per) == 1))
+    # a contract names the one invoice that cites it, among the client's other open ones,
+    # when no designated invoice has the payment's amount (a fee, a partial, an overpayment)
+    tied = cands.filter((pl.col("ref_evidence") == "contract_number")
+                        & pl.col("__tied").fill_null(False) & (fits.sum().over(per) == 0))
+    named = pl.concat([named, tied.filter(pl.len().over(per) == 1)])
     return pl.concat([one, whole, named]).select(list(schema)).unique()
 
 

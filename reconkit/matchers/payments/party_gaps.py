@@ -6,9 +6,11 @@ proof; each proposal carries the exception that says what to decide.
 
 Each rule looks at the payer's own open documents in the payment's currency, issued before
 the payment (a few days' slack, as for vague citations: `ReferenceReading`), and proposes only
-when one document fits: the one within the fee tolerance (`fee`), or the payer's only open
-document (`partial`, `over`), or the one already-paid document of exactly that amount
-(`duplicate`, when no open document has it)."""
+when one document fits: the one within the fee tolerance (`fee`; the oldest of equal
+instalments), or the payer's only open
+document, or its only one of the billing month the remittance names (`partial`, `over`), or
+the one already-paid document of exactly that amount (`duplicate`, when no open document
+has it)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from typing import ClassVar, Literal
 
 import polars as pl
 
+from reconkit.keys.citations import period_citations
 from reconkit.matchers.base import Score, candidates, evidence_json, item, money, register_matcher
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.matchers.payments.common import finish, open_documents, open_payments, with_party
@@ -36,9 +39,21 @@ def _payer_documents(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
             pl.col("party_id").alias("invoice_party")), on=["party_id", "currency"])
     rows = rows.filter(pl.col("issue_date") <= pl.col("booking_date")
                        + pl.duration(days=ctx.reading.issued_after_payment_days))
+    # a billing month named in the remittance (ECHEANCE SEPTEMBRE 2026) points at the
+    # payer's documents of that month
+    named = period_citations(pay.select("record_id", "remittance"), id_col="record_id",
+                             text_cols=["remittance"], month_names=ctx.reading.month_names)
+    named = named.group_by("record_id").agg(pl.col("period")).rename(
+        {"record_id": "payment_id", "period": "named_months"})
+    month = pl.coalesce("period_start", "issue_date").dt.truncate("1mo")
+    rows = rows.join(ctx.invoices.select(pl.col("record_id").alias("invoice_id"),
+                                         "period_start"), on="invoice_id", how="left").join(
+        named, on="payment_id", how="left").with_columns(
+        month.is_in(pl.col("named_months")).fill_null(False).alias("in_named_month"))
     return rows.with_columns(
         pl.lit("none").alias("ref_evidence"), pl.lit(0.0).alias("ref_score"),
         pl.len().over("payment_id").alias("n_open"),
+        pl.col("in_named_month").sum().over("payment_id").alias("n_named"),
         (pl.col("remaining_cents") - pl.col("pay_cents")).alias("short_cents"),
         pl.col("remaining_cents").alias("sum_remaining"),
     ).sort("payment_id", "issue_date", "invoice_id")
@@ -50,13 +65,15 @@ class PartyAmountGap:
     """No usable reference; one open document of the known payer explains the payment with a
     gap: `fee` (short by at most `max_fee_cents` and `max_fee_bp` of the document: match with
     a write-off), `partial` (short by more, the payer's only open document), `over` (more
-    than the payer's only open document)."""
+    than the payer's only open document, or than the one it exceeds by at most
+    `max_over_bp`)."""
 
     kind: ClassVar[str] = "party_amount_gap"
     gap: Gap
     party_threshold: float
     max_fee_cents: int
     max_fee_bp: int
+    max_over_bp: int | None   # `over`: also the one open document exceeded by at most this
     score: Score
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
@@ -67,10 +84,20 @@ class PartyAmountGap:
         short = pl.col("short_cents")
         if self.gap == "fee":
             rows = rows.filter((short > 0) & (short <= limit))
+            # equal instalments of one amount are settled oldest first (as for citations)
+            equal = pl.col("remaining_cents").n_unique().over("payment_id") == 1
+            oldest = pl.col("issue_date") == pl.col("issue_date").min().over("payment_id")
+            rows = rows.filter((pl.len().over("payment_id") == 1) | (equal & oldest))
             rows = rows.filter(pl.len().over("payment_id") == 1)
         else:
             fits = (short > limit) if self.gap == "partial" else (short < 0)
-            rows = rows.filter((pl.col("n_open") == 1) & fits)
+            only = (pl.col("n_open") == 1) | (pl.col("in_named_month")
+                                              & (pl.col("n_named") == 1))
+            if self.gap == "over" and self.max_over_bp is not None:
+                # or the one open document the payment exceeds by a little
+                near = fits & (-short * 10_000 <= pl.col("remaining_cents") * self.max_over_bp)
+                only = only | (near & (near.sum().over("payment_id") == 1))
+            rows = rows.filter(only & fits)
         gap = pl.col("open_total") - pl.col("pay_cents")   # on the grouped candidate
         what = {"fee": pl.format("short by {}, most likely a bank fee; match with a write-off "
                                  "of {}", money(gap), money(gap)),
