@@ -362,16 +362,47 @@ def test_draft_catalog_with_write_off_rules_loads(history: LedgerHistory,
     base_fee = load_catalog(DEFAULT_CATALOG).rule("PAY-FEE").matcher.params
     assert (fee.matcher.kind, fee.matcher.params, fee.exception_category, fee.priority) == (
         "reference_fee_deducted", {**base_fee, "max_fee_cents": 2000, "max_fee_bp": 170},
-        "bank_fee_deducted", 28)
-    small = mined["PAY-MINED-WRITE-OFF-658"]
+        "bank_fee_deducted", 29)
+    small = mined["PAY-MINED-WRITE-OFF-658"]  # the tightest tolerance runs first
     base = load_catalog(DEFAULT_CATALOG)
-    like = "PAY-FEE" if small.matcher.kind == "reference_fee_deducted" else "PAY-OVER"
-    assert (small.matcher.params, small.exception_category) == (
-        {**base.rule(like).matcher.params, "max_fee_cents": 100, "max_fee_bp": 20},
-        "mined_write_off")
+    assert (small.matcher.kind, small.matcher.params, small.exception_category,
+            small.priority) == (
+        "reference_fee_deducted",
+        {**base.rule("PAY-FEE").matcher.params, "max_fee_cents": 100, "max_fee_bp": 20},
+        "mined_write_off", 28)
     assert "mined_write_off" in cat.category_ids()
     assert mined["PAY-MINED-GROUPED"].matcher.params == {
         **base.rule("PAY-GROUPED").matcher.params, "k_max": 2}
     text = (folder / "mined.yaml").read_text(encoding="utf-8")
     assert "  # PAY-MINED-WRITE-OFF-627 evidence:\n  #   1 groups, min 2000 / median 2000 / max " \
            "2000 cents, max 166 bp; e.g. VIR SEPA ACME FACT F-2026-000101" in text
+
+
+def test_overpaid_habit_is_stated_not_drafted(tmp_path: Path) -> None:
+    """Clients paying a little more, the excess written off to 758: the habit is a sentence
+    of the report, but no draft rule (an overpayment rule takes any excess, whatever its
+    size, so a 758 tolerance cannot bound it)."""
+    from reconkit.audit.draft_catalog import draft_rules
+    from reconkit.catalog import load_catalog
+    from reconkit.paths import DEFAULT_CATALOG
+
+    acme = ("C001", "ACME SAS")
+    rows = [HEADER]
+    rows += _invoice("VT1", "20260901", *acme, "F-2026-000301", "120,00", "100,00", "20,00",
+                     "AAA", "20261001")
+    rows += [_line("BQ1", "BQ1", "20261001", "512100", "", "", "R1", "VIR ACME F-2026-000301",
+                   "120,40", "0,00"),
+             _line("BQ1", "BQ1", "20261001", "758000", "", "", "R1", "Ecart", "0,00", "0,40"),
+             _line("BQ1", "BQ1", "20261001", "411000", *acme, "R1", "VIR ACME F-2026-000301",
+                   "0,00", "120,00", "AAA", "20261001")]
+    path = tmp_path / "123456782FEC20261231.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    m = mine(LedgerHistory.from_lines(read_fec_lines(path)))
+    assert m.tolerances.select("write_off_account", "groups", "short_paid", "max_cents").rows() \
+        == [("758000", 1, 0, 40)]
+    tacit = tacit_rules(m).filter(pl.col("topic") == "tolerances")
+    assert tacit.select("rule_id", "support").rows() == [(None, 1)]
+    assert tacit["sentence"][0].startswith("Differences up to 1.00 and 0.4% of the invoiced "
+                                           "amount are written off to account 758000")
+    ids = [r["id"] for r, _ in draft_rules(m, tacit_rules(m), load_catalog(DEFAULT_CATALOG))]
+    assert not [i for i in ids if i.startswith("PAY-MINED-WRITE-OFF")]

@@ -117,7 +117,7 @@ def test_01_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     draft = load_catalog(tmp_path / "audit" / "draft_catalog")
     assert {r.id for r in draft.rules if r.source == "mined"} == {
         "PAY-MINED-REF", "PAY-MINED-OTHER-ENTITY", "PAY-MINED-WRITE-OFF-627",
-        "PAY-MINED-WRITE-OFF-665", "PAY-MINED-WRITE-OFF-658", "PAY-MINED-WRITE-OFF-758"}
+        "PAY-MINED-WRITE-OFF-665", "PAY-MINED-WRITE-OFF-658"}
     assert (tmp_path / "audit" / "audit_report.html").stat().st_size > 100_000
 
 
