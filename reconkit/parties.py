@@ -36,6 +36,10 @@ class PartyMap:
         unresolved), payer_evidence (iban | alias | name | null), candidate_party_ids (list).
     unresolved: system, record_id, candidate_party_ids, detail.
     renamed: party_id, system, record_id, detail.
+    related: party_id, related_party_id (CRM parent accounts).
+    pays_for: payer_party_id, party_id: accepted "who pays for whom" pairs (aliases of system
+        `payer:<system>`, `reconkit audit --accept-payers`): a payment from the first party
+        for the second's invoices has a known payer; the parties stay separate.
     """
 
     members: pl.DataFrame
