@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from data_samples.history import HABIT_BY_ACCOUNT
 from data_samples.ids import Ids
 from data_samples.model import Client, Payment, World
 
@@ -146,11 +147,17 @@ def _bank_entry(be: BankEntry, clients: dict[str, Client], ledger: Ledger,
             lines.append(_line("471000", "Compte d'attente", -p.amount))
             continue
         c = clients[p.client_id]
-        line = _line("411000", "Clients", -p.amount, c.erp_aux, c.erp_name)
+        written_off = p.write_off[1] if p.write_off else 0
+        line = _line("411000", "Clients", -(p.amount + written_off), c.erp_aux, c.erp_name)
         if be.kind == "sdd":
             line.label = f"PRLV SEPA {p.e2e}"
         lines.append(line)
         ledger.payment_line[p.pid] = line
+        if p.write_off:  # the gap booked in the receipt's entry (data_samples/history.py)
+            habit = HABIT_BY_ACCOUNT[p.write_off[0]]
+            gap = _line(habit.account, habit.account_lib, written_off)
+            gap.label = habit.label
+            lines.append(gap)
     return Entry("BQ1", be.date, be.ref, label[:100].strip(), lines, order)
 
 

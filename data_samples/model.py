@@ -152,6 +152,9 @@ class Payment:
     dropped: bool = False
     habit: str = "classic"          # how the payer wrote the reference (remittance.HABITS)
     identifiable: bool = True       # remittance, e2e or RF carries an identifier
+    write_off: tuple[str, int] | None = None  # earlier receipt: (account, cents the ledger
+    #                                           wrote off there: + short, - paid more)
+    parent_paid: bool = False       # earlier receipt sent by the client's parent company
 
 
 @dataclass

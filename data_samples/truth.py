@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from data_samples.history import PARENT_PAID_CASE, WRITTEN_OFF_CASE
 from data_samples.ledger import BankEntry, Ledger
 from data_samples.model import World
 from data_samples.tables import month_entries
@@ -62,6 +63,7 @@ def truth_tables(world: World, entries: list[BankEntry], ledger: Ledger,
     exc = [(cat, sysname, resolve(rid), note) for cat, sysname, rid, note in world.exceptions]
     decoys = [(s, resolve(rid), reason) for s, rid, reason in world.decoys]
     normal = [(kind, *system_of(rid), note) for kind, rid, note in world.normal_cases]
+    normal += history_cases(world, ledger)
     flagged = {(s, r) for _, s, r, _ in exc} | {(s, r) for s, r, _ in decoys}
     return {
         "parties": pl.DataFrame(sorted(set(party_rows)), orient="row",
@@ -79,6 +81,26 @@ def truth_tables(world: World, entries: list[BankEntry], ledger: Ledger,
         "payment_links": payment_links(world, bank_id, flagged),
         "clean": clean_records(world, bank_id, ledger, flagged, normal),
     }
+
+
+def history_cases(world: World, ledger: Ledger) -> list[tuple[str, str, str, str]]:
+    """The accountant's habits in the earlier receipts (`data_samples/history.py`): each
+    receipt written off (note: account and cents, + short) or paid by the parent company
+    (note: `<parent> pays <invoice> of <client>`), by the erp record id of its 411 line."""
+    numbers = {i.record_id: i.number for i in world.invoices}
+    rows = []
+    for p in world.payments:
+        line = ledger.payment_line.get(p.pid)
+        if line is None or not line.record_id:
+            continue
+        if p.write_off:
+            rows.append((WRITTEN_OFF_CASE, "erp", line.record_id,
+                         f"{p.write_off[0]} {p.write_off[1]}"))
+        if p.parent_paid:
+            paid = " ".join(numbers[i] for i, _ in p.allocations)
+            rows.append((PARENT_PAID_CASE, "erp", line.record_id,
+                         f"{p.payer_client} pays {paid} of {p.client_id}"))
+    return rows
 
 
 def payment_links(world: World, bank_id: dict[int, str],

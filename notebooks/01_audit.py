@@ -25,13 +25,14 @@
 #    was written off to which account, who paid for whom. We mine them into sentences with
 #    their support, and into a draft rule catalog.
 #
-# Runs on the bundled sample month by default; set `RECONKIT_CONFIG` to audit your own run.
+# Runs on the bundled sample month (its native exports: the FEC is read with every account)
+# by default; set `RECONKIT_CONFIG` to audit your own run.
 
 # %%
 from reconkit.paths import notebook_paths
 from reconkit.report_html import enable_offline_renderer
 
-ROOT, CONFIG, OUT = notebook_paths()
+ROOT, CONFIG, OUT = notebook_paths("run_native.yaml")  # the FEC itself: write-offs seen
 enable_offline_renderer()  # charts draw without a network (Vega-Lite 5 + SVG fallback)
 print(f"run config: {CONFIG.relative_to(ROOT) if CONFIG.is_relative_to(ROOT) else CONFIG}")
 
@@ -48,6 +49,7 @@ import reconkit
 from reconkit.audit import LedgerAudit, exception_profile, exceptions_chart, profile_tables
 
 pl.Config.set_tbl_rows(30)
+pl.Config.set_tbl_cols(12)
 pl.Config.set_fmt_str_lengths(120)
 config = reconkit.load_config(CONFIG)
 loaded = reconkit.load_sources(config)
@@ -109,16 +111,36 @@ charts["reference_forms"]
 audit.mined.references.select("shape", "form", "receipts", "share", "hit_rate")
 
 # %% [markdown]
-# ### Differences written off, and who pays for whom
-# A write-off account used again and again is a tolerance rule; a payer booked to another
-# client's account is a payer alias to confirm once.
+# ### Differences written off
+# A write-off account used again and again is a tolerance rule: bank fees kept by an
+# intermediary bank (627), early-payment discounts the clients took (665), small differences
+# not worth chasing (658 short, 758 paid more). Compare each mined tolerance with the
+# catalog's (`PAY-FEE` allows 25.00 and 2%): a mined tolerance far above it is a habit to
+# discuss, not to automate.
 
 # %%
-audit.mined.tolerances
+charts["write_off_gaps"]
+
+# %%
+audit.mined.tolerances.drop("examples")
+
+# %% [markdown]
+# ### Who pays for whom
+# Payers booked to another client's account. When the payer is a client account itself (a
+# parent paying for its subsidiary), the pair can be accepted once:
+# `reconkit audit CONFIG --accept-payers --user NAME` records it in the decisions store, and
+# the next run matches that payer's payments for that client automatically instead of
+# queueing them. Payers under a name no account bears (a renamed client, a factor) are for
+# the review to settle.
 
 # %%
 audit.mined.pays_for.select("payer", "payer_account", "paid_for_account", "paid_for_name",
                             "receipts", "lettered")
+
+# %%
+from reconkit.audit.accept import payer_pairs
+
+payer_pairs(audit.mined.pays_for)  # what --accept-payers would record
 
 # %% [markdown]
 # ### Payment delays
@@ -144,4 +166,6 @@ print("Written:", ", ".join(str(p.relative_to(OUT)) for p in written))
 #    or drop each rule.
 # 3. Edit `audit/draft_catalog/mined.yaml`, then measure it:
 #    `reconkit catalog what-if CONFIG --catalog out/notebooks/audit/draft_catalog`.
-# 4. Run the month (notebook 02) and review the exceptions (notebook 03).
+# 4. Accept the payers that pay for another client account once they are confirmed:
+#    `reconkit audit CONFIG --accept-payers --user NAME`.
+# 5. Run the month (notebook 02) and review the exceptions (notebook 03).

@@ -24,6 +24,8 @@ from reconkit.keys.normalize import normalize_name, reference_key
 from reconkit.result import stable_id_expr
 from reconkit.schemas import PolarsDataType
 
+PAYER_ALIAS = "payer:"  # alias system prefix of an accepted "who pays for whom" pair
+
 
 @dataclass(frozen=True)
 class PartyMap:
@@ -34,6 +36,10 @@ class PartyMap:
         unresolved), payer_evidence (iban | alias | name | null), candidate_party_ids (list).
     unresolved: system, record_id, candidate_party_ids, detail.
     renamed: party_id, system, record_id, detail.
+    related: party_id, related_party_id (CRM parent accounts).
+    pays_for: payer_party_id, party_id: accepted "who pays for whom" pairs (aliases of system
+        `payer:<system>`, `reconkit audit --accept-payers`): a payment from the first party
+        for the second's invoices has a known payer; the parties stay separate.
     """
 
     members: pl.DataFrame
@@ -42,6 +48,8 @@ class PartyMap:
     renamed: pl.DataFrame
     related: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
         schema={"party_id": pl.String, "related_party_id": pl.String}))
+    pays_for: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(
+        schema={"payer_party_id": pl.String, "party_id": pl.String}))
 
     def groups(self) -> pl.DataFrame:
         """(party_id, group_party_id): each party with itself, its parent and its children."""
@@ -78,6 +86,7 @@ def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
         normalize_name(pl.col("name")).alias("norm"),
     )
     edges: list[pl.DataFrame] = []
+    payer_aliases: pl.DataFrame | None = None
 
     def link(pairs: pl.DataFrame, why: str) -> None:
         edges.append(pairs.select(pl.col("a").cast(pl.String), pl.col("b").cast(pl.String),
@@ -96,6 +105,8 @@ def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
     link(ibans.join(ibans, on="iban").filter(pl.col("key") != pl.col("key_right"))
          .select(pl.col("key").alias("a"), pl.col("key_right").alias("b")), "iban")
     if aliases is not None and aliases.height:
+        payer_aliases = aliases.filter(pl.col("system").str.starts_with(PAYER_ALIAS))
+        aliases = aliases.filter(~pl.col("system").str.starts_with(PAYER_ALIAS))
         link(aliases.select(_key(pl.col("system"), pl.col("source_id")).alias("a"),
                             _key(pl.col("target_system"), pl.col("target_id")).alias("b")),
              "alias")
@@ -175,7 +186,26 @@ def resolve_parties(tables: dict[str, pl.DataFrame], settings: PartyResolution,
         pl.lit("payer name close to several clients, IBAN unknown").alias("detail"))
     unresolved = pl.concat([unresolved, bank_unresolved]).sort("system", "record_id")
     return PartyMap(members=members, payers=payers.drop("payer_name"), unresolved=unresolved,
-                    renamed=renamed, related=_related(comp, party_ids))
+                    renamed=renamed, related=_related(comp, party_ids),
+                    pays_for=_pays_for(comp, party_ids, payer_aliases))
+
+
+def _pays_for(comp: pl.DataFrame, party_ids: pl.DataFrame,
+              aliases: pl.DataFrame | None) -> pl.DataFrame:
+    """(payer_party_id, party_id) from accepted payer aliases (`payer:<system>`, id, target
+    system, target id): the party holding the first record pays for the target's party (a
+    parent for its subsidiary). The two stay separate parties."""
+    schema = {"payer_party_id": pl.String, "party_id": pl.String}
+    if aliases is None or not aliases.height:
+        return pl.DataFrame(schema=schema)
+    ids = comp.select("key", "root").join(party_ids, on="root").select("key", "party_id")
+    pairs = aliases.select(
+        _key(pl.col("system").str.strip_prefix(PAYER_ALIAS), pl.col("source_id")).alias("a"),
+        _key(pl.col("target_system"), pl.col("target_id")).alias("key"))
+    return (pairs.join(ids.rename({"key": "a", "party_id": "payer_party_id"}), on="a")
+            .join(ids, on="key").select("payer_party_id", "party_id")
+            .filter(pl.col("payer_party_id") != pl.col("party_id"))
+            .unique().sort("payer_party_id", "party_id"))
 
 
 def _related(comp: pl.DataFrame, party_ids: pl.DataFrame) -> pl.DataFrame:

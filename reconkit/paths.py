@@ -20,11 +20,12 @@ def find_project_root(start: Path | None = None) -> Path:
     return PROJECT_ROOT
 
 
-def notebook_paths() -> tuple[Path, Path, Path]:
+def notebook_paths(sample_config: str = "run_canonical.yaml") -> tuple[Path, Path, Path]:
     """(project root, run config, output folder) for the notebooks; RECONKIT_CONFIG and
-    RECONKIT_OUT override the bundled sample month and out/notebooks."""
+    RECONKIT_OUT override the bundled sample month (`sample_config` of it: the audit reads
+    the native exports, whose FEC holds every account) and out/notebooks."""
     root = find_project_root()
     config = Path(os.environ.get("RECONKIT_CONFIG",
-                                 root / "data_samples" / "sample" / "run_canonical.yaml"))
+                                 root / "data_samples" / "sample" / sample_config))
     out = Path(os.environ.get("RECONKIT_OUT", root / "out" / "notebooks"))
     return root, config, out

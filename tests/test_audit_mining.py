@@ -10,6 +10,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from data_samples.history import (
+    BANK_FEE,
+    PARENT_PAID_CASE,
+    WRITE_OFF_HABITS,
+    WRITTEN_OFF_CASE,
+    habit_count,
+)
 from reconkit.audit.history import LedgerHistory, read_fec_lines
 from reconkit.audit.mine_references import reference_habits
 from reconkit.audit.mining import (
@@ -171,26 +178,75 @@ def test_sample_reference_forms_are_the_generators(sample_mined: object) -> None
 
 
 def test_sample_parent_pays_for_subsidiary_is_found(sample_mined: object) -> None:
-    """truth: K00250 (ERP C00485) pays F-2026-002779 of K00206 (ERP C00403), booked on the
-    15th; the other two such payments are not booked yet."""
+    """Every parent -> subsidiary pair of the generator is mined with its support: the
+    earlier receipts the parents sent (data_samples/history.py, truth normal_cases) plus the
+    month's payer_is_other_entity payment booked on the 15th (K00250 pays F-2026-002779 of
+    K00206, from its IBAN)."""
+    import re
+
     pays = sample_mined.pays_for  # type: ignore[attr-defined]
     pairs = pays.filter(pl.col("payer_account").is_not_null())
-    assert pairs.select("payer_account", "paid_for_account", "payer_iban").rows() == [
-        ("C00485", "C00403", "FR7630002675473650847330366")]
+    assert pairs.select("payer_account", "paid_for_account", "payer_iban", "receipts",
+                        "lettered").rows() == [
+        ("C00468", "C00402", None, 1, 1),
+        ("C00485", "C00403", "FR7630002675473650847330366", 2, 1),
+        ("C00567", "C00413", None, 1, 1)]
     truth = pl.read_csv(SAMPLE / "truth" / "parties.csv")
-    erp = dict(truth.filter(pl.col("system") == "erp").select("record_id", "client_id").rows())
-    assert (erp["C00485"], erp["C00403"]) == ("K00250", "K00206")
+    erp = dict(truth.filter(pl.col("system") == "erp").select("client_id", "record_id").rows())
+    cases = pl.read_csv(SAMPLE / "truth" / "normal_cases.csv")
+    earlier = [re.findall(r"K\d+", note) for note in cases.filter(
+        pl.col("case") == PARENT_PAID_CASE)["note"]]
+    assert len(earlier) == 3
+    assert {(erp[a], erp[b]) for a, b in earlier} == set(
+        pairs.select("payer_account", "paid_for_account").rows())
     # renamed clients pay under their new name: stated, without a payer account
     assert set(pays.filter(pl.col("payer_account").is_null())["paid_for_account"]) == {
         "C00164", "C00292", "C00535"}
+
+
+def test_sample_write_off_habits_are_the_generators(sample_mined: object) -> None:
+    """Each write-off habit of the generator (data_samples/history.py: account, receipts per
+    100 clients, bounds) is mined with its account, its support (= the truth's count) and a
+    tolerance covering the largest gap the generator drew."""
+    tol = {r["write_off_account"]: r
+           for r in sample_mined.tolerances.iter_rows(named=True)}  # type: ignore[attr-defined]
+    cases = pl.read_csv(SAMPLE / "truth" / "normal_cases.csv", infer_schema=False).filter(
+        pl.col("case") == WRITTEN_OFF_CASE).with_columns(
+        pl.col("note").str.split(" ").list.get(0).alias("account"),
+        pl.col("note").str.split(" ").list.get(1).cast(pl.Int64).alias("cents"))
+    assert sorted(tol) == sorted(h.account for h in WRITE_OFF_HABITS)
+    for habit in WRITE_OFF_HABITS:
+        drawn = cases.filter(pl.col("account") == habit.account)["cents"]
+        mined = tol[habit.account]
+        assert mined["groups"] == drawn.len() == habit_count(habit, 300), habit.account
+        assert mined["short_paid"] == (mined["groups"] if habit.short else 0)
+        assert mined["max_cents"] == drawn.abs().max()
+        assert mined["tolerance_cents"] >= drawn.abs().max()
+        assert mined["max_bp"] <= habit.max_bp <= mined["tolerance_bp"]
+        if habit.max_cents:
+            assert mined["max_cents"] <= habit.max_cents
+    assert [tol[a]["meaning"] for a in ("627800", "665000", "658000", "758000")] == [
+        "bank fees", "discounts granted", "small write-offs (charge)",
+        "small write-offs (income)"]
+    # the bank fees stay within the default catalog's fee tolerance (PAY-FEE)
+    from reconkit.catalog import load_catalog
+    from reconkit.paths import DEFAULT_CATALOG
+
+    fee = load_catalog(DEFAULT_CATALOG).rule("PAY-FEE").matcher.params
+    assert tol["627800"]["max_cents"] <= fee["max_fee_cents"] == BANK_FEE.max_cents
+    assert tol["627800"]["max_bp"] <= fee["max_fee_bp"] == BANK_FEE.max_bp
 
 
 def test_sample_grouping_delays_and_tolerances(sample_mined: object) -> None:
     m = sample_mined
     assert m.grouping.sizes == {1: 333}  # type: ignore[attr-defined]
     assert m.grouping.oldest_first == 327  # type: ignore[attr-defined]
-    assert m.tolerances.height == 0  # type: ignore[attr-defined]
-    assert m.gaps.rows() == [("none", 333)]  # type: ignore[attr-defined]
+    assert m.tolerances.select(  # type: ignore[attr-defined]
+        "write_off_account", "groups", "max_cents", "tolerance_cents", "tolerance_bp").rows() == [
+        ("627800", 12, 1822, 1900, 200), ("665000", 9, 7311, 7400, 200),
+        ("658000", 6, 452, 500, 100), ("758000", 3, 435, 500, 100)]
+    assert m.gaps.rows() == [("none", 303), ("up to 5.00", 14),  # type: ignore[attr-defined]
+                             ("up to 25.00", 12), ("up to 100.00", 4)]
     s = m.delay_summary  # type: ignore[attr-defined]
     assert (s.invoices_paid, s.median_days, s.on_time, s.on_time_share) == (333, 19, 211, 0.6336)
 
@@ -241,17 +297,22 @@ def test_similar_name_is_another_firm_but_iban_tells(tmp_path: Path) -> None:
 def test_sample_pays_for_pairs_agree_with_the_truth(sample_mined: object) -> None:
     """Truth-driven (survives a regenerated sample): every payer-for-another-client pair
     mined is a parent paying for its subsidiary, and every such payment booked in the FEC
-    is found."""
+    (the month's payer_is_other_entity ones, the earlier receipts parents sent) is found."""
     import re
 
     truth = pl.read_csv(SAMPLE / "truth" / "exceptions.csv", infer_schema=False)
+    cases = pl.read_csv(SAMPLE / "truth" / "normal_cases.csv", infer_schema=False)
     parties = pl.read_csv(SAMPLE / "truth" / "parties.csv", infer_schema=False)
     erp = dict(parties.filter(pl.col("system") == "erp").select("client_id", "record_id")
                .rows())
-    other = truth.filter(pl.col("category") == "payer_is_other_entity")
+    other = pl.concat([truth.filter(pl.col("category") == "payer_is_other_entity")
+                       .select("record_id", "note"),
+                       cases.filter(pl.col("case") == PARENT_PAID_CASE)
+                       .select("record_id", "note")])
     fec = next((SAMPLE / "native" / "fec").glob("*.txt")).read_text(encoding="utf-8")
-    booked = {(erp[a], erp[b]) for rec, note in other.select("record_id", "note").rows()
-              for a, b in [re.findall(r"K\d+", note)[:2]] if rec in fec}
+    booked = {(erp[a], erp[b]) for rec, note in other.rows()
+              for a, b in [re.findall(r"K\d+", note)[:2]]
+              if rec.split(":")[-1] in fec}
     pays = sample_mined.pays_for  # type: ignore[attr-defined]
     found = set(pays.filter(pl.col("payer_account").is_not_null())
                 .select("payer_account", "paid_for_account").rows())
@@ -301,16 +362,47 @@ def test_draft_catalog_with_write_off_rules_loads(history: LedgerHistory,
     base_fee = load_catalog(DEFAULT_CATALOG).rule("PAY-FEE").matcher.params
     assert (fee.matcher.kind, fee.matcher.params, fee.exception_category, fee.priority) == (
         "reference_fee_deducted", {**base_fee, "max_fee_cents": 2000, "max_fee_bp": 170},
-        "bank_fee_deducted", 28)
-    small = mined["PAY-MINED-WRITE-OFF-658"]
+        "bank_fee_deducted", 29)
+    small = mined["PAY-MINED-WRITE-OFF-658"]  # the tightest tolerance runs first
     base = load_catalog(DEFAULT_CATALOG)
-    like = "PAY-FEE" if small.matcher.kind == "reference_fee_deducted" else "PAY-OVER"
-    assert (small.matcher.params, small.exception_category) == (
-        {**base.rule(like).matcher.params, "max_fee_cents": 100, "max_fee_bp": 20},
-        "mined_write_off")
+    assert (small.matcher.kind, small.matcher.params, small.exception_category,
+            small.priority) == (
+        "reference_fee_deducted",
+        {**base.rule("PAY-FEE").matcher.params, "max_fee_cents": 100, "max_fee_bp": 20},
+        "mined_write_off", 28)
     assert "mined_write_off" in cat.category_ids()
     assert mined["PAY-MINED-GROUPED"].matcher.params == {
         **base.rule("PAY-GROUPED").matcher.params, "k_max": 2}
     text = (folder / "mined.yaml").read_text(encoding="utf-8")
     assert "  # PAY-MINED-WRITE-OFF-627 evidence:\n  #   1 groups, min 2000 / median 2000 / max " \
            "2000 cents, max 166 bp; e.g. VIR SEPA ACME FACT F-2026-000101" in text
+
+
+def test_overpaid_habit_is_stated_not_drafted(tmp_path: Path) -> None:
+    """Clients paying a little more, the excess written off to 758: the habit is a sentence
+    of the report, but no draft rule (an overpayment rule takes any excess, whatever its
+    size, so a 758 tolerance cannot bound it)."""
+    from reconkit.audit.draft_catalog import draft_rules
+    from reconkit.catalog import load_catalog
+    from reconkit.paths import DEFAULT_CATALOG
+
+    acme = ("C001", "ACME SAS")
+    rows = [HEADER]
+    rows += _invoice("VT1", "20260901", *acme, "F-2026-000301", "120,00", "100,00", "20,00",
+                     "AAA", "20261001")
+    rows += [_line("BQ1", "BQ1", "20261001", "512100", "", "", "R1", "VIR ACME F-2026-000301",
+                   "120,40", "0,00"),
+             _line("BQ1", "BQ1", "20261001", "758000", "", "", "R1", "Ecart", "0,00", "0,40"),
+             _line("BQ1", "BQ1", "20261001", "411000", *acme, "R1", "VIR ACME F-2026-000301",
+                   "0,00", "120,00", "AAA", "20261001")]
+    path = tmp_path / "123456782FEC20261231.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    m = mine(LedgerHistory.from_lines(read_fec_lines(path)))
+    assert m.tolerances.select("write_off_account", "groups", "short_paid", "max_cents").rows() \
+        == [("758000", 1, 0, 40)]
+    tacit = tacit_rules(m).filter(pl.col("topic") == "tolerances")
+    assert tacit.select("rule_id", "support").rows() == [(None, 1)]
+    assert tacit["sentence"][0].startswith("Differences up to 1.00 and 0.4% of the invoiced "
+                                           "amount are written off to account 758000")
+    ids = [r["id"] for r, _ in draft_rules(m, tacit_rules(m), load_catalog(DEFAULT_CATALOG))]
+    assert not [i for i in ids if i.startswith("PAY-MINED-WRITE-OFF")]

@@ -1,6 +1,6 @@
 """Execute each notebook on the bundled sample month (nbclient, venv kernel) and check outputs.
 
-Notebooks 01, 02 and 04 are analyst documents: committed with their outputs (so they read
+Every notebook is an analyst document: committed with their outputs (so they read
 before they run), paired with a jupytext percent script `NN_name.py` (readable diffs) that
 must hold the same cells, and their charts render offline (Vega-Lite 5 + SVG fallback).
 """
@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 SAMPLE = REPO / "data_samples" / "sample" / "run_canonical.yaml"
 
-PAIRED = ("01_audit", "02_monthly_run", "04_rule_catalog")  # committed with outputs
+PAIRED = ("01_audit", "02_monthly_run", "03_exception_review",
+          "04_rule_catalog")  # committed with outputs
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +90,7 @@ def test_paired_scripts_hold_the_same_cells(name: str) -> None:
 
 def test_01_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cells = execute("01_audit", tmp_path, monkeypatch)
-    assert "run config: data_samples/sample/run_canonical.yaml" in text_of(cells[0])
+    assert "run config: data_samples/sample/run_native.yaml" in text_of(cells[0])
     assert "rows_quarantined" in text_of(cells[1])
     assert "Rows quarantined: 0" in text_of(cells[2])
     assert "payer_iban" in text_of(cells[3])
@@ -97,12 +98,16 @@ def test_01_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = text_of(cells[6])
     assert "- [references] Payers cite the invoice they pay in 88.6% of lettered receipts " \
            "(295 of 333)" in rules
-    assert "- [payers] RENAULT AUTOMATISMES (client account C00485, IBAN " \
+    assert "- [payers] RENAULT AUTOMATISMES EURL (client account C00485, IBAN " \
            "FR7630002675473650847330366) pays for SANCHEZ INGENIERIE SAS (C00403)" in rules
+    assert "- [tolerances] Differences up to 19.00 and 2.0% of the invoiced amount are " \
+           "written off to account 627800 (bank fees): 12 lettered groups" in rules
+    assert "C00485" in text_of(cells[12]) and "C00403" in text_of(cells[12])  # payer pairs
     charts = charts_of(cells)
-    assert len(charts) == 3
+    assert len(charts) == 4
     for bundle, title in zip(charts, ("Exceptions per category",
                                       "How payers cite the invoice (lettered receipts)",
+                                      "Lettered groups by difference written off (EUR)",
                                       "Clients by median days from invoice to payment"),
                              strict=True):
         assert_offline_chart(bundle, title)
@@ -110,8 +115,9 @@ def test_01_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reconkit import load_catalog
 
     draft = load_catalog(tmp_path / "audit" / "draft_catalog")
-    assert {r.id for r in draft.rules if r.source == "mined"} == {"PAY-MINED-REF",
-                                                                  "PAY-MINED-OTHER-ENTITY"}
+    assert {r.id for r in draft.rules if r.source == "mined"} == {
+        "PAY-MINED-REF", "PAY-MINED-OTHER-ENTITY", "PAY-MINED-WRITE-OFF-627",
+        "PAY-MINED-WRITE-OFF-665", "PAY-MINED-WRITE-OFF-658"}
     assert (tmp_path / "audit" / "audit_report.html").stat().st_size > 100_000
 
 
@@ -151,9 +157,16 @@ def test_02_monthly_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 def test_03_exception_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cells = execute("03_exception_review", tmp_path, monkeypatch)
     assert "0 learned aliases used; decisions stored in decisions.sqlite" in text_of(cells[1])
-    assert "exceptions in the queue" in text_of(cells[2])
+    charts = charts_of(cells)
+    for bundle, title in zip(charts, ("Review queue: money at stake per category (EUR)",
+                                      "Review queue: exceptions by age of the record"),
+                             strict=True):
+        assert_offline_chart(bundle, title)
+    assert len(charts) == 2
+    assert "invoice_without_commitment" in text_of(cells[4])  # most money at stake first
+    assert "54 exceptions in the queue" in text_of(cells[5])
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-               for o in cells[2])
+               for o in cells[5])
     db = sqlite3.connect(tmp_path / "decisions.sqlite")
     assert db.execute("SELECT count(*) FROM decisions").fetchone() == (0,)
 

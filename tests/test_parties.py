@@ -83,6 +83,23 @@ def test_remembered_alias_resolves_a_new_iban() -> None:
     assert (row["party_id"], row["payer_evidence"]) == (_party(pm, "crm", "001A"), "alias")
 
 
+def test_accepted_payer_pays_for_another_party_without_merging() -> None:
+    """An accepted payer alias (`payer:erp` parent account -> `erp` subsidiary account) says
+    who pays for whom; the two clients stay two parties and the IBAN stays the parent's."""
+    w = World()
+    w.client("P", "Holding Durand SA", iban="FR7630004000031234567890143")
+    w.client("S", "Durand Services SAS")
+    w.payment("P1", 100, payer="HOLDING DURAND", iban="FR7630004000031234567890143")
+    aliases = pl.DataFrame({"system": ["payer:erp"], "source_id": ["CP"],
+                            "target_system": ["erp"], "target_id": ["CS"]})
+    pm = resolve_parties(w.tables(), PARTY_SETTINGS, aliases)
+    parent, child = _party(pm, "crm", "001P"), _party(pm, "crm", "001S")
+    assert parent != child
+    assert pm.pays_for.rows() == [(parent, child)]
+    assert pm.payers["party_id"].to_list() == [parent]
+    assert resolve_parties(w.tables(), PARTY_SETTINGS).pays_for.height == 0
+
+
 def test_party_ids_are_stable_across_runs_and_input_order() -> None:
     w = World()
     for i in range(5):

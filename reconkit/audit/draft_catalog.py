@@ -34,6 +34,12 @@ def write_off_rule_id(row: dict[str, Any]) -> str:
     return f"PAY-MINED-WRITE-OFF-{str(row['write_off_account'])[:3]}"
 
 
+def short_paid() -> pl.Expr:
+    """Write-off habits of payments short of the invoice (most of their groups): the ones a
+    fee-deducted rule can draft."""
+    return pl.col("short_paid") * 2 >= pl.col("groups")
+
+
 def other_entity_rule_id() -> str:
     return "PAY-MINED-OTHER-ENTITY"
 
@@ -86,19 +92,22 @@ def draft_rules(mined: MinedRules, tacit: pl.DataFrame, base: Catalog,
                           {"kind": "reference_other_entity",
                            "params": params("PAY-OTHER-ENTITY")},
                           19, category="payer_is_other_entity"), ev))
-    for i, r in enumerate(mined.tolerances.iter_rows(named=True)):
+    # short-payment habits only (an overpayment matcher takes any excess, whatever its size),
+    # tightest tolerance first: a gap goes to the most specific habit that covers it
+    short_habits = mined.tolerances.filter(short_paid()).sort(
+        "tolerance_cents", "tolerance_bp", "write_off_account")
+    for i, r in enumerate(short_habits.iter_rows(named=True)):
         rid = write_off_rule_id(r)
-        short = r["short_paid"] >= r["groups"] - r["short_paid"]
-        kind = "reference_fee_deducted" if short else "reference_overpayment"
         category = ("bank_fee_deducted" if str(r["write_off_account"]).startswith("627")
-                    else "overpayment" if not short else MINED_CATEGORY["id"])
-        gap = params("PAY-FEE" if short else "PAY-OVER", max_fee_cents=r["tolerance_cents"],
+                    else MINED_CATEGORY["id"])
+        gap = params("PAY-FEE", max_fee_cents=r["tolerance_cents"],
                      max_fee_bp=r["tolerance_bp"])
         out.append((_rule(rid, f"Difference written off to {r['write_off_account']} "
                           f"({r['meaning']})", sentence[rid],
                           "The accountant closed these groups with the difference written off; "
                           "the write-off is still approved by a person.",
-                          {"kind": kind, "params": gap}, 28 + i, category=category),
+                          {"kind": "reference_fee_deducted", "params": gap}, 28 + i,
+                          category=category),
                     [f"{r['groups']} groups, min {r['min_cents']} / median {r['median_cents']}"
                      f" / max {r['max_cents']} cents, max {r['max_bp']} bp; e.g. "
                      f"{r['examples']}"]))

@@ -106,14 +106,16 @@ def delay_sentence(s: DelaySummary, delays: pl.DataFrame) -> str:
 def tacit_rules(mined: MinedRules) -> pl.DataFrame:
     """One row per tacit rule, in report order: topic, drafted rule id (if any), sentence,
     support (the number of ledger decisions behind it)."""
-    from reconkit.audit.draft_catalog import other_entity_rule_id, write_off_rule_id
+    from reconkit.audit.draft_catalog import other_entity_rule_id, short_paid, write_off_rule_id
 
     rows: list[tuple[str, str | None, str, int]] = []
     text, cited = reference_sentence(mined.references, mined.lettered_receipts)
     rows.append(("references", "PAY-MINED-REF" if cited else None, text,
                  mined.lettered_receipts))
+    short = set(mined.tolerances.filter(short_paid())["write_off_account"])
     for r in mined.tolerances.iter_rows(named=True):
-        rows.append(("tolerances", write_off_rule_id(r), tolerance_sentence(r), r["groups"]))
+        rule = write_off_rule_id(r) if r["write_off_account"] in short else None
+        rows.append(("tolerances", rule, tolerance_sentence(r), r["groups"]))
     if not mined.all_accounts:
         rows.append(("tolerances", None, "Write-offs cannot be seen: the ledger source holds "
                      "only customer-account lines (give the FEC itself to see where "

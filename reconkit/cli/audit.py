@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reconkit.cli._app import ConfigArg, _guarded, app, console
+from reconkit.cli._app import ConfigArg, StoreOpt, _guarded, app, console
 
 if TYPE_CHECKING:
     import polars as pl
+
+    from reconkit.config import RunConfig
+    from reconkit.review.where import StoreChoice
 
 
 @app.command("audit")
@@ -22,6 +25,14 @@ def audit_cmd(
     Path("out/audit"),
     top: Annotated[int, typer.Option(help="exception categories listed in the summary",
                                      min=1)] = 5,
+    accept_payers: Annotated[bool, typer.Option(
+        "--accept-payers", help="record the mined 'who pays for whom' pairs (payers that are "
+                                "client accounts) in the decisions store, so the next run "
+                                "matches their payments for those clients")] = False,
+    store: StoreOpt = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", envvar="RECONKIT_USER", show_default=False,
+        help="who accepts the payers (with --accept-payers; default: $RECONKIT_USER)")] = None,
 ) -> None:
     """Profile a month's data and its exceptions (notebook 01, headless).
 
@@ -36,6 +47,10 @@ def audit_cmd(
     its support), tacit_rules.csv and mined_*.csv (evidence), charts/ (PNG and SVG of each
     chart), and draft_catalog/ (the
     catalog plus mined.yaml, loadable and runnable). Prints a short summary and the rules.
+
+    With --accept-payers, the mined pairs of a payer paying for another client account (both
+    client accounts of the ledger) go to the decisions store (--store, else $RECONKIT_STORE,
+    else `store:` of CONFIG) as decisions by --user; `reconkit review undo` withdraws one.
     """
     from reconkit.audit import (
         LedgerAudit,
@@ -51,6 +66,8 @@ def audit_cmd(
     from reconkit.pipeline import load_sources
 
     cfg = load_config(config)
+    if accept_payers:
+        _store_to_accept(cfg, store, user)  # refuse before the long run, not after
     with console.status("starting", spinner="dots") as status:
         loaded = load_sources(cfg, progress=status.update)
         result = Reconciliation.from_config(cfg).match(loaded, progress=status.update)
@@ -78,6 +95,40 @@ def audit_cmd(
         typer.echo(f"  - {row['sentence']} (support: {row['support']})")
     names = sorted(str(p.relative_to(out)) for p in written)
     typer.echo(f"Audit written to {out}: {', '.join(names)}")
+    if accept_payers:
+        _accept_payers(cfg, ledger.mined.pays_for, store, user)
+
+
+def _store_to_accept(cfg: RunConfig, store: Path | None, user: str | None) -> StoreChoice:
+    """The store --accept-payers records into; refuses early without a store or a user."""
+    from reconkit.errors import ReconkitError
+    from reconkit.review.where import store_choice
+
+    choice = store_choice(cfg, store)
+    if choice.path is None:
+        raise ReconkitError("--accept-payers needs a decisions store",
+                            hint="give --store, or add `store: decisions.sqlite` to the run "
+                                 "config")
+    if not user or not user.strip():
+        raise ReconkitError("--accept-payers needs the name of who accepts them",
+                            hint="give --user NAME (or set RECONKIT_USER)")
+    return choice
+
+
+def _accept_payers(cfg: RunConfig, pays_for: pl.DataFrame, store: Path | None,
+                   user: str | None) -> None:
+    """Record the mined payer pairs in the run's decisions store (`reconkit.audit.accept`)."""
+    from reconkit.audit.accept import accept_payers, payer_pairs
+    from reconkit.review.store import DecisionStore
+
+    choice = _store_to_accept(cfg, store, user)
+    assert choice.path is not None and user is not None
+    with DecisionStore(choice.path) as db:
+        ids = accept_payers(db, pays_for, user=user)
+    pairs = payer_pairs(pays_for).height
+    typer.echo(f"Payers accepted: {len(ids)} new of {pairs} mined pairs, recorded by {user} "
+               f"({choice.describe()}); the next run matches their payments for those "
+               "clients.")
 
 
 def _audit_summary(tables: dict[str, pl.DataFrame], quarantined: int, prof: pl.DataFrame,

@@ -41,16 +41,25 @@ def party_score(ctx: MatchContext, frame: pl.DataFrame, *, payer_party: str,
     out = pl.concat([frame, keys], how="horizontal").join(
         best, on=["__payer", "__party"], how="left", maintain_order="left")
     same = pl.col(payer_party).is_not_null() & (pl.col(payer_party) == pl.col(invoice_party))
+    # an accepted "who pays for whom" pair (a parent for its subsidiary): a known payer
+    accepted = ctx.parties.pays_for.select(pl.col("payer_party_id").alias(payer_party),
+                                           pl.col("party_id").alias(invoice_party),
+                                           pl.lit(True).alias("__pays_for"))
+    out = out.join(accepted, on=[payer_party, invoice_party], how="left",
+                   maintain_order="left")
+    known = pl.col("__pays_for").fill_null(False)
     rules = ctx.party_rules
     return out.with_columns(
         pl.when(same & pl.col("payer_evidence").is_in(["iban", "alias"]))
         .then(rules.known_account_score)
         .when(same).then(pl.max_horizontal(pl.col("__name"),
                                            pl.lit(rules.resolved_payer_min_score)))
+        .when(known).then(rules.known_account_score)
         .otherwise(pl.col("__name").fill_null(0.0)).alias("party_score"),
-        pl.when(same).then(pl.col("payer_evidence")).otherwise(pl.lit("name"))
-        .alias("party_evidence"),
-    ).drop("__payer", "__party", "__name")
+        pl.when(same).then(pl.col("payer_evidence"))
+        .when(known).then(pl.lit("accepted payer for this client"))
+        .otherwise(pl.lit("name")).alias("party_evidence"),
+    ).drop("__payer", "__party", "__name", "__pays_for")
 
 
 def _best_name_scores(ctx: MatchContext, keys: pl.DataFrame) -> pl.DataFrame:
