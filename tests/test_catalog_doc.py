@@ -167,11 +167,12 @@ def test_whatif_command_on_the_sample_with_the_draft_catalog(tmp_path: Path) -> 
                               "--catalog", str(draft), "--out", str(out)])
     assert res.exit_code == 0, res.output
     diff = pl.read_csv(out)
-    # fees of 16.90, 19.15 and 21.69 no longer fit a 1.00 tolerance
+    # fees of 16.90, 19.15 and 21.69 no longer fit a 1.00 tolerance: PAY-PARTIAL keeps its
+    # own 25.00 fee tolerance, so the payer-led fee rule (which ignores the reference and
+    # keeps its own 25.00) proposes them instead, for review: the only change of the month
     fee = diff.filter(pl.col("old_rule") == "PAY-FEE")
-    assert fee.select("change", "old_status").rows() == [("disappears", "review")] * 3
-    # PAY-PARTIAL keeps its own 25.00 fee tolerance, so nothing else takes them: the only
-    # change of the month
+    assert fee.select("change", "old_status", "new_rule").rows() == \
+        [("changes rule", "review", "PAY-PARTY-FEE")] * 3
     assert diff.height == 3
 
 
