@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from data_samples import business, conventions, native_writers, payments, scenarios
+from data_samples import business, conventions, native_writers, payments, psp, scenarios
 from data_samples.dialects import CLASSIC, DIALECTS, Dialect
 from data_samples.ledger import bank_entries, build_ledger, fec_frame, fec_name
 from data_samples.model import VOLUMES, Volume, World
@@ -50,6 +50,8 @@ def build(n_clients: int, seed: int, month: date, history_months: int = 2,
     payments.plan_payments(world)
     scenarios.inject_payment_scenarios(world)
     payments.number_documents(world)
+    if not dialect.classic:
+        psp.route_through_stripe(world)
     return world
 
 

@@ -32,6 +32,7 @@ sources:
   - {{name: ledger, kind: fec, path: {fec}}}
   - {{name: bank, kind: camt053, path: {camt}}}
 """
+PSP = "  - {name: psp, kind: stripe_payouts, path: native/stripe_payouts}\n"
 
 
 def write_run_configs(month_dir: Path, period: str, name: str = "sample month") -> None:
@@ -43,10 +44,11 @@ def write_run_configs(month_dir: Path, period: str, name: str = "sample month") 
     fec = sorted((month_dir / "native" / "fec").glob("*.txt"))
     camt = sorted((month_dir / "native" / "bank").glob("*.xml"))
     if fec and camt:
+        psp = PSP if (month_dir / "native" / "stripe_payouts").is_dir() else ""
         (month_dir / "run_native.yaml").write_text(NATIVE.format(
             name=name, period=period, catalog=catalog.as_posix(),
             fec=fec[0].relative_to(month_dir).as_posix(),
-            camt=camt[0].relative_to(month_dir).as_posix()))
+            camt=camt[0].relative_to(month_dir).as_posix()) + psp)
 
 
 def generate(out: Path, *, clients: int, seed: int, period: str, native: bool = True,

@@ -184,3 +184,68 @@ def test_descriptor_amount_and_date_are_all_needed(tmp_path: Path) -> None:
     assert "payout_not_in_bank" in res.exceptions.filter(
         pl.col("record_id") == PO_A)["category"].to_list()
     assert res.matches.filter(pl.col("rule_id").str.starts_with("PAY-PSP")).height == 0
+
+
+# ---------------------------------------------------------------- a generated stripe_default month
+def payout_figures(result: ReconResult) -> dict[str, int]:
+    """The payout reconciliation of a run in numbers (the closing note's figures)."""
+    lines = result.inputs["settlement_lines"]
+    m, items, exc = result.matches, result.match_items, result.exceptions
+    by_rule = m.group_by("rule_id", "status").len()
+
+    def n(rule: str, status: str = "auto") -> int:
+        row = by_rule.filter((pl.col("rule_id") == rule) & (pl.col("status") == status))
+        return int(row["len"].sum())
+
+    fees = m.filter(pl.col("rule_id") == "PSP-FEES").join(items, on="match_id")
+    psp_exc = exc.filter(pl.col("system") == "psp")
+    return {
+        "payouts": int(lines.filter(pl.col("settlement_id").is_not_null())
+                       ["settlement_id"].n_unique()),
+        "bank_lines_matched_to_payouts_auto": n("PAY-PSP-PAYOUT"),
+        "bank_lines_matched_to_payouts_review": n("PAY-PSP-PAYOUT-UNBALANCED", "review"),
+        "charges": lines.filter(pl.col("kind") == "charge").height,
+        "charges_linked_to_invoices_auto": n("PSP-CHARGE-INVOICE"),
+        "fees_cents": int(fees["amount_cents"].sum()),
+        "refunds": lines.filter(pl.col("kind") == "refund").height,
+        "refunds_linked_to_credit_notes": n("PSP-REFUND-CREDIT-NOTE"),
+        "disputes": lines.filter(pl.col("kind") == "dispute").height,
+        "payouts_in_transit": psp_exc.filter(pl.col("category") == "payout_in_transit").height,
+        "unexplained_psp_exceptions": psp_exc.filter(
+            pl.col("severity") == "decision").height,
+        "unmatched_bank_psp_credits": exc.filter(
+            (pl.col("category") == "unmatched_payment")
+            & pl.col("detail").str.contains("(?i)stripe")).height,
+    }
+
+
+@pytest.mark.slow
+def test_generated_stripe_month(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from data_samples.evaluate import Truth, evaluate
+    from data_samples.run_configs import generate
+    from reconkit.config import load_config
+    from reconkit.pipeline import run
+
+    month = generate(tmp_path_factory.mktemp("stripe_month"), clients=300, seed=1,
+                     period="2026-10", dialect="stripe_default", quiet=True)
+    result = run(load_config(month / "run_native.yaml"))
+    figures = payout_figures(result)
+    scores = evaluate(result, Truth.read(month))["links"]
+    print("\npayout reconciliation, stripe_default 300 clients seed 1 2026-10:")
+    for k, v in figures.items():
+        print(f"  {k:<40} {v}")
+    for kind in ("payout_payment", "settlement_invoice"):
+        print(f"  {kind:<40} auto {scores[kind]['auto']}")
+    truth = Truth.read(month).links
+    true_payouts = truth.filter(pl.col("kind") == "payout_payment").height
+    assert figures["bank_lines_matched_to_payouts_auto"] == true_payouts > 5
+    assert scores["payout_payment"]["auto"]["precision"] == 1.0
+    assert scores["settlement_invoice"]["auto"]["precision"] == 1.0
+    assert scores["settlement_invoice"]["auto"]["recall"] == 1.0
+    assert figures["fees_cents"] > 0 and figures["unmatched_bank_psp_credits"] == 0
+    assert figures["refunds"] == 2 and figures["refunds_linked_to_credit_notes"] == 1
+    assert figures["disputes"] == 1
+    exc = set(result.exceptions.select("category", "record_id").iter_rows())
+    true_exc = set(Truth.read(month).exceptions.filter(pl.col("system") == "psp").select(
+        "category", "record_id").iter_rows())
+    assert true_exc and true_exc <= exc
