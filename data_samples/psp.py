@@ -269,3 +269,38 @@ def paid_by_charges(world: World) -> dict[str, int]:
         if ln.kind == "charge" and ln.created < world.month:
             out[ln.invoice_id] = out.get(ln.invoice_id, 0) + ln.amount
     return out
+
+
+def _day(ts: int) -> date:
+    return datetime.fromtimestamp(ts, PARIS).date()
+
+
+def canonical_rows(world: World) -> list[dict[str, Any]]:
+    """What the `stripe_payouts` loader yields from the two JSON files (lineage included):
+    the payout objects win over the payouts' own balance transactions."""
+    stripe = stripe_of(world)
+    if stripe is None:
+        return []
+    rows: list[dict[str, Any]] = []
+    for n, bt in enumerate(balance_transactions(world, stripe), start=1):
+        if bt["reporting_category"] == "payout":
+            continue
+        src = bt["source"]
+        rows.append({
+            "system": "psp", "record_id": bt["id"], "source_file": "balance_transactions.json",
+            "source_row": n, "provider": "stripe", "settlement_id": bt["payout"],
+            "kind": bt["reporting_category"], "source_id": src["id"],
+            "gross_cents": bt["amount"], "fee_cents": bt["fee"], "net_cents": bt["net"],
+            "currency": "EUR", "invoice_ref": src.get("invoice") or src["charge"]["invoice"]
+            if "charge" in src else src.get("invoice"), "customer_ref": src.get("customer"),
+            "created_date": _day(bt["created"]), "available_date": _day(bt["available_on"]),
+            "status": bt["status"]})
+    for n, po in enumerate(payout_objects(world, stripe), start=1):
+        rows.append({
+            "system": "psp", "record_id": po["id"], "source_file": "payouts.json",
+            "source_row": n, "provider": "stripe", "settlement_id": po["id"], "kind": "payout",
+            "source_id": po["id"], "gross_cents": -po["amount"], "fee_cents": 0,
+            "net_cents": -po["amount"], "currency": "EUR", "created_date": _day(po["created"]),
+            "available_date": _day(po["arrival_date"]), "status": po["status"],
+            "description": po["statement_descriptor"]})
+    return rows
