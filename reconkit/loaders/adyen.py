@@ -72,9 +72,10 @@ def _fields(raw: pl.DataFrame) -> list[Field]:
                       pl.format("row {}", pl.col("source_row")))
     record = pl.when(kind == "payout").then(settlement).otherwise(
         pl.concat_str([own, pl.col("Type")], separator=":"))
+    batch = "missing value: the batch is named by Merchant Account and Batch Number"
     return [
-        Field("record_id", "Type", record, ""),
-        Field("settlement_id", "Batch Number", settlement, ""),
+        Field("record_id", "Type", record, batch),
+        Field("settlement_id", "Batch Number", settlement, batch),
         Field("kind", "Type", kind, ""),
         Field("source_id", "Psp Reference", pl.col("Psp Reference"), ""),
         Field("net_cents", "__net_raw", net, NOT_AN_AMOUNT),
