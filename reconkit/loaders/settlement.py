@@ -79,7 +79,8 @@ def parse_lines(raw: pl.DataFrame, fields: Sequence[Field], provider: str,
     with its text, and so is a line whose net is not gross - fee (a cut or edited export)."""
     if "__currency" not in raw.columns:
         raw = raw.with_columns(pl.lit(None, pl.String).alias("__currency"))
-    fields = [f if f.reason != "" else Field(f.column, f.raw, f.expr, "cannot be read", f.fast)
+    fields = [f if not isinstance(f.reason, str) or f.reason else
+              Field(f.column, f.raw, f.expr, "cannot be read", f.fast)
               for f in fields]
     lines, quarantine = parse_fields(raw, fields, SYSTEM, {
         "provider": pl.lit(provider), **(extra or {})})
