@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from data_samples.ids import base62, business_day, iban_from_bban, pct_of, tax_of
+from data_samples.ids import add_months, base62, business_day, iban_from_bban, pct_of, tax_of
 from data_samples.model import Invoice, Payment, World
 
 PARIS = ZoneInfo("Europe/Paris")
 STRIPE_NAME = "STRIPE TECHNOLOGY EUROPE LTD"
 STRIPE_IBAN = iban_from_bban("IE", "STRP99000012345678")
 CARD_FEE_BP, CARD_FEE_FIXED, SEPA_FEE = 140, 25, 35
+BILLING_FEE_BP = 70                 # Stripe Billing: 0.7 % of last month's billing volume
 DISPUTE_FEE = 1500
 PAYOUT_DELAY_DAYS = 2
 
@@ -37,7 +38,7 @@ class Line:
 
     txn: str
     source: str
-    kind: str                       # charge | refund | dispute
+    kind: str                       # charge | refund | dispute | fee
     invoice_id: str
     customer: str
     client_id: str
@@ -107,6 +108,7 @@ def route_through_stripe(world: World) -> None:
         return
     world.payments = kept
     _refunds_and_disputes(world, rng, stripe)
+    _billing_fees(world, rng, stripe)
     _payouts(world, rng, stripe)
     world._stripe = stripe  # type: ignore[attr-defined]
 
@@ -140,6 +142,17 @@ def _refunds_and_disputes(world: World, rng: random.Random, stripe: Stripe) -> N
                                      charge.client_id, when, -charge.amount, DISPUTE_FEE))
             world.exceptions.append(("psp_dispute", "psp", stripe.lines[-1].txn,
                                      f"dispute of {inv.number}"))
+
+
+def _billing_fees(world: World, rng: random.Random, stripe: Stripe) -> None:
+    """The monthly Stripe Billing fee (a `stripe_fee` line on the first business day), on
+    the previous month's charges."""
+    for start in world.history_months()[1:]:
+        volume = sum(ln.amount for ln in stripe.lines if ln.kind == "charge"
+                     and add_months(start, -1) <= ln.created < start)
+        if volume:
+            stripe.lines.append(Line("txn_" + base62(rng, 24), "", "fee", "", "", "",
+                                     business_day(start), -pct_of(volume, BILLING_FEE_BP), 0))
 
 
 def _credit_note(world: World, rng: random.Random, inv: Invoice, net: int, when: date) -> None:
@@ -202,13 +215,17 @@ def balance_transactions(world: World, stripe: Stripe) -> list[dict[str, Any]]:
     for po in exported_payouts(world, stripe):
         for ln in po.lines:
             source: Any = {"id": ln.source, "object": "charge", "invoice": ln.invoice_id,
-                           "customer": ln.customer} if ln.kind == "charge" else \
+                           "customer": ln.customer} if ln.kind == "charge" else None \
+                if ln.kind == "fee" else \
                 {"id": ln.source, "object": ln.kind, "charge": {"invoice": ln.invoice_id}}
             out.append((ln.created, ln.txn, {
                 "id": ln.txn, "object": "balance_transaction", "amount": ln.amount,
                 "fee": ln.fee, "net": ln.amount - ln.fee, "currency": "eur",
-                "type": {"charge": "charge", "refund": "refund", "dispute": "adjustment"}[
-                    ln.kind], "reporting_category": ln.kind, "created": _ts(ln.created),
+                "type": {"charge": "charge", "refund": "refund", "dispute": "adjustment",
+                         "fee": "stripe_fee"}[ln.kind],
+                "description": f"Billing - Usage Fee ({ln.created:%Y-%m})"
+                if ln.kind == "fee" else None,
+                "reporting_category": ln.kind, "created": _ts(ln.created),
                 "available_on": _ts(po.arrival), "payout": po.po, "source": source,
                 "status": "available" if po.arrival <= world.month_end else "pending"}))
         out.append((po.arrival, "txn_" + po.po[3:], {
@@ -285,16 +302,18 @@ def canonical_rows(world: World) -> list[dict[str, Any]]:
     for n, bt in enumerate(balance_transactions(world, stripe), start=1):
         if bt["reporting_category"] == "payout":
             continue
-        src = bt["source"]
+        src = bt["source"] or {"id": None}
+        fee_line = bt["reporting_category"] == "fee"
         rows.append({
             "system": "psp", "record_id": bt["id"], "source_file": "balance_transactions.json",
             "source_row": n, "provider": "stripe", "settlement_id": bt["payout"],
             "kind": bt["reporting_category"], "source_id": src["id"],
-            "gross_cents": bt["amount"], "fee_cents": bt["fee"], "net_cents": bt["net"],
+            "gross_cents": 0 if fee_line else bt["amount"],
+            "fee_cents": -bt["amount"] if fee_line else bt["fee"], "net_cents": bt["net"],
             "currency": "EUR", "invoice_ref": src.get("invoice") or src["charge"]["invoice"]
             if "charge" in src else src.get("invoice"), "customer_ref": src.get("customer"),
             "created_date": _day(bt["created"]), "available_date": _day(bt["available_on"]),
-            "status": bt["status"]})
+            "status": bt["status"], "description": bt["description"]})
     for n, po in enumerate(payout_objects(world, stripe), start=1):
         rows.append({
             "system": "psp", "record_id": po["id"], "source_file": "payouts.json",

@@ -207,6 +207,7 @@ def payout_figures(result: ReconResult) -> dict[str, int]:
         "charges": lines.filter(pl.col("kind") == "charge").height,
         "charges_linked_to_invoices_auto": n("PSP-CHARGE-INVOICE"),
         "fees_cents": int(fees["amount_cents"].sum()),
+        "fee_lines": lines.filter(pl.col("kind") == "fee").height,
         "refunds": lines.filter(pl.col("kind") == "refund").height,
         "refunds_linked_to_credit_notes": n("PSP-REFUND-CREDIT-NOTE"),
         "disputes": lines.filter(pl.col("kind") == "dispute").height,
@@ -244,7 +245,9 @@ def test_generated_stripe_month(tmp_path_factory: pytest.TempPathFactory) -> Non
     assert scores["settlement_invoice"]["auto"]["recall"] == 1.0
     assert figures["fees_cents"] > 0 and figures["unmatched_bank_psp_credits"] == 0
     assert figures["refunds"] == 2 and figures["refunds_linked_to_credit_notes"] == 1
-    assert figures["disputes"] == 1
+    assert figures["disputes"] == 1 and figures["fee_lines"] == 1
+    assert figures["fees_cents"] == int(result.inputs["settlement_lines"].filter(
+        pl.col("settlement_id").is_not_null())["fee_cents"].sum())
     exc = set(result.exceptions.select("category", "record_id").iter_rows())
     true_exc = set(Truth.read(month).exceptions.filter(pl.col("system") == "psp").select(
         "category", "record_id").iter_rows())
