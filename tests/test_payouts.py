@@ -252,3 +252,54 @@ def test_generated_stripe_month(tmp_path_factory: pytest.TempPathFactory) -> Non
     true_exc = set(Truth.read(month).exceptions.filter(pl.col("system") == "psp").select(
         "category", "record_id").iter_rows())
     assert true_exc and true_exc <= exc
+
+
+def _run(world: World, *psp: Loaded) -> ReconResult:
+    loaded = merge_loaded([Loaded(tables=world.tables(), rows_read={"test": 0}), *psp])
+    return Reconciliation(catalog=load_catalog(), period_start=date(2026, 10, 1),
+                          period_end=date(2026, 10, 31)).match(loaded)
+
+
+def test_adyen_batch_and_paypal_withdrawal_reach_the_bank(tmp_path: Path) -> None:
+    from tests.test_settlement_loaders import ADYEN, PAYPAL
+
+    (tmp_path / "adyen.csv").write_text(ADYEN)
+    (tmp_path / "paypal.csv").write_text(PAYPAL)
+    w = World()
+    w.client("G", "Globex SA")
+    w.invoice("G", "F-2026-000101", 120000, issued=date(2026, 10, 1))
+    w.invoice("G", "F-2026-000102", 60000, issued=date(2026, 10, 1))
+    w.payment("BQ-A", 172955, payer="ADYEN N.V.", text="ADYEN PAYOUT BATCH 42",
+              on=date(2026, 10, 7))
+    w.payment("BQ-P", 115646, payer="PAYPAL EUROPE S.A.R.L. ET CIE S.C.A",
+              text="PAYPAL TRANSFER", on=date(2026, 10, 5))
+    res = _run(w, get_loader("adyen")(tmp_path / "adyen.csv"),
+               get_loader("paypal")(tmp_path / "paypal.csv", decimal=",", thousands=" "))
+    adyen = _match_of(res, "bank", "BQ-A", "payment_invoice")
+    assert adyen["rule_id"] == "PAY-PSP-PAYOUT" and adyen["status"] == "auto"
+    assert ("psp", "NexaliaEU/42", "payout", 172955) in adyen["items"]
+    paypal = _match_of(res, "bank", "BQ-P", "payment_invoice")
+    assert paypal["rule_id"] == "PAY-PSP-PAYOUT" and paypal["status"] == "auto"
+    charge = _match_of(res, "psp", "8815000000000002:Settled", "settlement_invoice")
+    assert charge["status"] == "auto"
+    assert ("billing", "in_F2026000102", "invoice", 60000) in charge["items"]
+    # F-2026-000101 was collected twice (PayPal and Adyen): its amount is used once, the
+    # second charge is an exception
+    first = _match_of(res, "psp", "5AB12345CD678901E", "settlement_invoice")
+    assert ("billing", "in_F2026000101", "invoice", 120000) in first["items"]
+    assert res.exceptions.filter(pl.col("record_id") == "8815000000000001:Settled")[
+        "category"].to_list() == ["psp_charge_without_invoice"]
+
+
+def test_itemised_csv_alone_is_a_payout_by_its_lines(tmp_path: Path) -> None:
+    """The payout reconciliation report has no payout row: the payout is its lines' sum."""
+    from tests.test_settlement_loaders import PAYOUT_CSV
+
+    (tmp_path / "payout_reconciliation.csv").write_text(PAYOUT_CSV)
+    w = World()
+    w.client("a", "Acme SAS")
+    w.invoice("a", "A-0001", 120000, issued=date(2026, 10, 1))
+    w.payment("BQ-S", 111795, payer="STRIPE", text="STRIPE PAYOUT PO_A REF", on=date(2026, 10, 7))
+    res = _run(w, get_loader("stripe_payouts")(tmp_path / "payout_reconciliation.csv"))
+    m = _match_of(res, "bank", "BQ-S", "payment_invoice")
+    assert m["status"] == "auto" and ("psp", "po_A", "payout", 111795) in m["items"]
