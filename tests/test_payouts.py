@@ -303,3 +303,16 @@ def test_itemised_csv_alone_is_a_payout_by_its_lines(tmp_path: Path) -> None:
     res = _run(w, get_loader("stripe_payouts")(tmp_path / "payout_reconciliation.csv"))
     m = _match_of(res, "bank", "BQ-S", "payment_invoice")
     assert m["status"] == "auto" and ("psp", "po_A", "payout", 111795) in m["items"]
+
+
+def test_a_payout_two_bank_credits_could_be_is_never_auto(tmp_path: Path) -> None:
+    """A statement loaded twice: both credits cite the payout; neither is matched alone."""
+    (tmp_path / "payouts.json").write_text(json.dumps({"object": "list", "data": [PAYOUTS[0]]}))
+    (tmp_path / "bt.json").write_text(json.dumps({"object": "list", "data": BALANCE[:4]}))
+    w = World()
+    for ref in ("BQ-1", "BQ-1-COPY"):
+        w.payment(ref, 200985, payer="STRIPE", text=f"STRIPE PAYOUT {PO_A}", on=OCT7)
+    res = _run(w, get_loader("stripe_payouts")(tmp_path))
+    for ref in ("BQ-1", "BQ-1-COPY"):
+        m = _match_of(res, "bank", ref, "payment_invoice")
+        assert (m["rule_id"], m["status"], m["score"]) == ("PAY-PSP-PAYOUT", "review", 0.5)

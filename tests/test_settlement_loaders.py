@@ -252,3 +252,16 @@ def test_paypal_folder_and_bad_date(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(SourceFormatError, match="no PayPal"):
         get_loader("paypal")(tmp_path / "empty")
+
+
+def test_stripe_payout_known_by_its_own_balance_transaction(tmp_path: Path) -> None:
+    """Without payouts.json the payout line comes from the `payout` transaction (its id is
+    the po_ source); a file saved per payout (`po_....json`) names the lines' payout."""
+    lines = _lines("stripe_payouts", _write(tmp_path / "bt.json", BALANCE))
+    payout = lines.filter(pl.col("kind") == "payout").row(0, named=True)
+    assert (payout["record_id"], payout["settlement_id"], payout["net_cents"]) == (
+        PO, PO, -113186)
+    body = {"object": "list", "data": [{k: v for k, v in BALANCE["data"][0].items()
+                                        if k != "payout"}]}
+    per_payout = _lines("stripe_payouts", _write(tmp_path / f"{PO}.json", body))
+    assert per_payout["settlement_id"].to_list() == [PO]
