@@ -199,6 +199,8 @@ def payout_figures(result: ReconResult) -> dict[str, int]:
 
     fees = m.filter(pl.col("rule_id") == "PSP-FEES").join(items, on="match_id")
     psp_exc = exc.filter(pl.col("system") == "psp")
+    charge_groups = m.filter(pl.col("rule_id") == "PSP-CHARGE-INVOICE").select("match_id")
+    lettered = propose_lettering(result).join(charge_groups, on="match_id")
     return {
         "payouts": int(lines.filter(pl.col("settlement_id").is_not_null())
                        ["settlement_id"].n_unique()),
@@ -206,6 +208,7 @@ def payout_figures(result: ReconResult) -> dict[str, int]:
         "bank_lines_matched_to_payouts_review": n("PAY-PSP-PAYOUT-UNBALANCED", "review"),
         "charges": lines.filter(pl.col("kind") == "charge").height,
         "charges_linked_to_invoices_auto": n("PSP-CHARGE-INVOICE"),
+        "invoices_lettered_with_their_charge": lettered["match_id"].n_unique(),
         "fees_cents": int(fees["amount_cents"].sum()),
         "fee_lines": lines.filter(pl.col("kind") == "fee").height,
         "refunds": lines.filter(pl.col("kind") == "refund").height,
@@ -244,6 +247,7 @@ def test_generated_stripe_month(tmp_path_factory: pytest.TempPathFactory) -> Non
     assert scores["settlement_invoice"]["auto"]["precision"] == 1.0
     assert scores["settlement_invoice"]["auto"]["recall"] == 1.0
     assert figures["fees_cents"] > 0 and figures["unmatched_bank_psp_credits"] == 0
+    assert figures["invoices_lettered_with_their_charge"] > 5
     assert figures["refunds"] == 2 and figures["refunds_linked_to_credit_notes"] == 1
     assert figures["disputes"] == 1 and figures["fee_lines"] == 1
     assert figures["fees_cents"] == int(result.inputs["settlement_lines"].filter(
