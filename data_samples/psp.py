@@ -28,6 +28,8 @@ STRIPE_NAME = "STRIPE TECHNOLOGY EUROPE LTD"
 STRIPE_IBAN = iban_from_bban("IE", "STRP99000012345678")
 CARD_FEE_BP, CARD_FEE_FIXED, SEPA_FEE = 140, 25, 35
 BILLING_FEE_BP = 70                 # Stripe Billing: 0.7 % of last month's billing volume
+CHECKOUT_SHARE = 0.2                # charges made through Checkout / a Payment Link: the
+#                                     charge carries the invoice number in metadata, no invoice
 DISPUTE_FEE = 1500
 PAYOUT_DELAY_DAYS = 2
 
@@ -48,6 +50,7 @@ class Line:
     payout: str = ""
     arrival: date | None = None
     pid: int = 0                    # the payment it replaces (charges)
+    number: str | None = None       # Checkout / Payment Link: the invoice number in metadata
 
 
 @dataclass
@@ -91,6 +94,7 @@ def route_through_stripe(world: World) -> None:
     payers = {c.client_id: c for c in world.clients
               if c.role == "ordinary" and c.in_crm and rng.random() < d.stripe_payers}
     stripe = Stripe()
+    numbers = {i.record_id: i.number for i in world.invoices}
     kept: list[Payment] = []
     for p in sorted(world.payments, key=lambda p: p.pid):
         c = payers.get(p.client_id or "")
@@ -103,7 +107,8 @@ def route_through_stripe(world: World) -> None:
             stripe.lines.append(Line(
                 txn="txn_" + base62(rng, 24), source=("py_" if c.payer == "sdd" else "ch_")
                 + base62(rng, 24), kind="charge", invoice_id=inv_id, customer=c.billing_id,
-                client_id=c.client_id, created=p.date, amount=amt, fee=fee, pid=p.pid))
+                client_id=c.client_id, created=p.date, amount=amt, fee=fee, pid=p.pid,
+                number=numbers[inv_id] if rng.random() < CHECKOUT_SHARE else None))
     if not stripe.lines:
         return
     world.payments = kept
@@ -214,8 +219,7 @@ def balance_transactions(world: World, stripe: Stripe) -> list[dict[str, Any]]:
     out: list[tuple[date, str, dict[str, Any]]] = []
     for po in exported_payouts(world, stripe):
         for ln in po.lines:
-            source: Any = {"id": ln.source, "object": "charge", "invoice": ln.invoice_id,
-                           "customer": ln.customer} if ln.kind == "charge" else None \
+            source: Any = _charge_source(ln) if ln.kind == "charge" else None \
                 if ln.kind == "fee" else \
                 {"id": ln.source, "object": ln.kind, "charge": {"invoice": ln.invoice_id}}
             out.append((ln.created, ln.txn, {
@@ -234,6 +238,16 @@ def balance_transactions(world: World, stripe: Stripe) -> list[dict[str, Any]]:
             "reporting_category": "payout", "created": _ts(po.arrival),
             "available_on": _ts(po.arrival), "source": po.po, "status": "available"}))
     return [obj for _, _, obj in sorted(out, key=lambda t: (t[0], t[1]), reverse=True)]
+
+
+def _charge_source(ln: Line) -> dict[str, Any]:
+    """The expanded charge: the invoice it pays, or (Checkout) its number in metadata."""
+    if ln.number is None:
+        return {"id": ln.source, "object": "charge", "invoice": ln.invoice_id,
+                "customer": ln.customer}
+    return {"id": ln.source, "object": "charge", "invoice": None, "customer": ln.customer,
+            "description": f"Payment for invoice {ln.number}",
+            "metadata": {"invoice_number": ln.number}}
 
 
 def payout_objects(world: World, stripe: Stripe) -> list[dict[str, Any]]:
@@ -311,7 +325,8 @@ def canonical_rows(world: World) -> list[dict[str, Any]]:
             "gross_cents": 0 if fee_line else bt["amount"],
             "fee_cents": -bt["amount"] if fee_line else bt["fee"], "net_cents": bt["net"],
             "currency": "EUR", "invoice_ref": src.get("invoice") or src["charge"]["invoice"]
-            if "charge" in src else src.get("invoice"), "customer_ref": src.get("customer"),
+            if "charge" in src else src.get("invoice")
+            or src.get("metadata", {}).get("invoice_number"), "customer_ref": src.get("customer"),
             "created_date": _day(bt["created"]), "available_date": _day(bt["available_on"]),
             "status": bt["status"], "description": bt["description"]})
     for n, po in enumerate(payout_objects(world, stripe), start=1):
