@@ -141,10 +141,10 @@ class PspPayout:
                 pl.col("settlement_id"), how, pl.col("n_lines"), money(pl.col("fees_cents")))
         else:
             explanation = pl.format(
-                "Bank credit of {} is {} payout {} ({}) of {}, but its {} lines add up to {}: "
-                "a line is missing, extra or changed.", money(pl.col("amount_cents")),
-                pl.col("provider"), pl.col("settlement_id"), how, money(pl.col("amount")),
-                pl.col("n_lines"), money(pl.col("lines_cents")))
+                "Bank credit of {} is {} payout {} ({}): the payout is {} and its {} lines add "
+                "up to {}; they must all agree (a line missing, extra or changed).",
+                money(pl.col("amount_cents")), pl.col("provider"), pl.col("settlement_id"),
+                how, money(pl.col("amount")), pl.col("n_lines"), money(pl.col("lines_cents")))
         return candidates(
             pairs.sort("record_id", "settlement_id"), anchor_system="bank",
             anchor_id="record_id",
