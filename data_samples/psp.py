@@ -12,6 +12,7 @@ so the rest of the world is unchanged; `classic` never calls this module.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from data_samples.ids import add_months, base62, business_day, iban_from_bban, pct_of, tax_of
 from data_samples.model import Invoice, Payment, World
+from reconkit.money import format_cents
 
 PARIS = ZoneInfo("Europe/Paris")
 STRIPE_NAME = "STRIPE TECHNOLOGY EUROPE LTD"
@@ -259,8 +261,38 @@ def payout_objects(world: World, stripe: Stripe) -> list[dict[str, Any]]:
                              reverse=True)]
 
 
+REPORT_COLUMNS = ("balance_transaction_id", "created_utc", "available_on_utc", "currency",
+                  "gross", "fee", "net", "reporting_category", "source_id", "customer_id",
+                  "customer_email", "invoice_id", "charge_id", "payment_intent_id",
+                  "automatic_payout_id", "automatic_payout_effective_at")
+
+
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def payout_report_rows(world: World, stripe: Stripe) -> list[list[str]]:
+    """The Dashboard's itemised payout reconciliation report of the same lines (major units,
+    UTC times; the payouts themselves are not rows)."""
+    emails = {c.billing_id: f"comptabilite@{c.email_domain}" for c in world.clients}
+    rows = []
+    for bt in reversed(balance_transactions(world, stripe)):
+        if bt["reporting_category"] == "payout":
+            continue
+        src = bt["source"] or {}
+        charge = src.get("id") if src.get("object") == "charge" else None
+        rows.append([bt["id"], _utc(bt["created"]), _utc(bt["available_on"]), "eur",
+                     format_cents(bt["amount"]), format_cents(bt["fee"]),
+                     format_cents(bt["net"]), bt["reporting_category"], src.get("id") or "",
+                     src.get("customer") or "", emails.get(src.get("customer") or "", ""),
+                     src.get("invoice") or "", charge or "", "", bt["payout"],
+                     _utc(bt["available_on"])])
+    return rows
+
+
 def write_native(world: World, root: Path) -> None:
-    """native/stripe_payouts/balance_transactions.json and payouts.json."""
+    """native/stripe_payouts/balance_transactions.json and payouts.json; the same lines as
+    the itemised payout reconciliation CSV in native/stripe_reports/ (not in the run)."""
     stripe = stripe_of(world)
     if stripe is None:
         return
@@ -274,6 +306,13 @@ def write_native(world: World, root: Path) -> None:
         with (folder / f"{name}.json").open("w", encoding="utf-8", newline="\n") as fh:
             json.dump(body, fh, ensure_ascii=False, indent=1)
             fh.write("\n")
+    reports = root / "stripe_reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    with (reports / f"payout_reconciliation_{world.month:%Y-%m}.csv").open(
+            "w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(REPORT_COLUMNS)
+        out.writerows(payout_report_rows(world, stripe))
 
 
 def truth_links(world: World, bank_id: dict[int, str]) -> list[tuple[str, str, str, str, str,

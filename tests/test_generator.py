@@ -71,8 +71,9 @@ def test_each_dialect_is_byte_deterministic(dialect: str, tmp_path: Path) -> Non
         generate.generate(tmp_path / run, 150, 11, date(2026, 10, 1),
                           dialect=DIALECTS[dialect])
     first, second = _files(tmp_path / "a"), _files(tmp_path / "b")
-    # stripe_default adds the Stripe payouts (2 native JSON files, canonical settlement lines)
-    assert len(first) == (24 if DIALECTS[dialect].stripe_payers else 21) and first == second
+    # stripe_default adds the Stripe payouts (2 native JSON files, the payout reconciliation
+    # CSV, canonical settlement lines)
+    assert len(first) == (25 if DIALECTS[dialect].stripe_payers else 21) and first == second
     summary = json.loads(first["truth/summary.json"])
     assert summary["arguments"]["dialect"] == dialect
     classic = tmp_path / "classic"

@@ -256,6 +256,16 @@ def test_generated_stripe_month(tmp_path_factory: pytest.TempPathFactory) -> Non
     true_exc = set(Truth.read(month).exceptions.filter(pl.col("system") == "psp").select(
         "category", "record_id").iter_rows())
     assert true_exc and true_exc <= exc
+    # the Dashboard's itemised CSV of the same month reads as the same lines as the JSON
+    report = next((month / "native" / "stripe_reports").glob("*.csv"))
+    csv_lines = merge_loaded([get_loader("stripe_payouts")(report)]).tables["settlement_lines"]
+    cols = ["record_id", "kind", "gross_cents", "fee_cents", "net_cents", "settlement_id",
+            "created_date", "available_date", "customer_ref"]
+    from_json = result.inputs["settlement_lines"].filter(pl.col("kind") != "payout")
+    assert csv_lines.select(cols).sort("record_id").equals(from_json.select(cols).sort(
+        "record_id"))
+    refs = csv_lines.join(from_json, on="record_id").filter(pl.col("invoice_ref").is_not_null())
+    assert refs.height > 0 and (refs["invoice_ref"] == refs["invoice_ref_right"]).all()
 
 
 def _run(world: World, *psp: Loaded) -> ReconResult:
