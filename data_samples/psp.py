@@ -223,7 +223,8 @@ def balance_transactions(world: World, stripe: Stripe) -> list[dict[str, Any]]:
         for ln in po.lines:
             source: Any = _charge_source(ln) if ln.kind == "charge" else None \
                 if ln.kind == "fee" else \
-                {"id": ln.source, "object": ln.kind, "charge": {"invoice": ln.invoice_id}}
+                {"id": ln.source, "object": ln.kind,
+                 "charge": {"invoice": ln.invoice_id, "customer": ln.customer}}
             out.append((ln.created, ln.txn, {
                 "id": ln.txn, "object": "balance_transaction", "amount": ln.amount,
                 "fee": ln.fee, "net": ln.amount - ln.fee, "currency": "eur",
@@ -281,12 +282,13 @@ def payout_report_rows(world: World, stripe: Stripe) -> list[list[str]]:
             continue
         src = bt["source"] or {}
         charge = src.get("id") if src.get("object") == "charge" else None
+        customer = src.get("customer") or src.get("charge", {}).get("customer") or ""
+        invoice = src.get("invoice") or src.get("charge", {}).get("invoice") or ""
         rows.append([bt["id"], _utc(bt["created"]), _utc(bt["available_on"]), "eur",
                      format_cents(bt["amount"]), format_cents(bt["fee"]),
                      format_cents(bt["net"]), bt["reporting_category"], src.get("id") or "",
-                     src.get("customer") or "", emails.get(src.get("customer") or "", ""),
-                     src.get("invoice") or "", charge or "", "", bt["payout"],
-                     _utc(bt["available_on"])])
+                     customer, emails.get(customer, ""), invoice, charge or "", "",
+                     bt["payout"], _utc(bt["available_on"])])
     return rows
 
 
@@ -365,7 +367,8 @@ def canonical_rows(world: World) -> list[dict[str, Any]]:
             "fee_cents": -bt["amount"] if fee_line else bt["fee"], "net_cents": bt["net"],
             "currency": "EUR", "invoice_ref": src.get("invoice") or src["charge"]["invoice"]
             if "charge" in src else src.get("invoice")
-            or src.get("metadata", {}).get("invoice_number"), "customer_ref": src.get("customer"),
+            or src.get("metadata", {}).get("invoice_number"),
+            "customer_ref": src.get("customer") or src.get("charge", {}).get("customer"),
             "created_date": _day(bt["created"]), "available_date": _day(bt["available_on"]),
             "status": bt["status"], "description": bt["description"]})
     for n, po in enumerate(payout_objects(world, stripe), start=1):
