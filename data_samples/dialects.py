@@ -54,6 +54,12 @@ class Dialect:
     utc_midnight: float = 0.0
     # 11. carry-over: won deals of earlier months not billed, earlier invoices without deal
     carry_over_per_k: int = 0
+    # 12. Stripe as payment provider: share of ordinary clients paying by card / SEPA debit
+    #     through Stripe (daily payouts net of fees, one bank credit each), and per k the
+    #     refunds (half with a credit note) and disputes of those charges
+    stripe_payers: float = 0.0
+    stripe_refunds_per_k: int = 0
+    stripe_disputes_per_k: int = 0
 
     @property
     def classic(self) -> bool:
@@ -75,7 +81,7 @@ STRIPE_DEFAULT = Dialect(
     subscription_po=0.15,
     opportunity_link="contract_custom", unlettered_receipts=0.05, hosted_rebates=True,
     self_serve_per_k=2, prorated_first=0.06, tacit_per_k=1, utc_midnight=0.1,
-    carry_over_per_k=1,
+    carry_over_per_k=1, stripe_payers=0.25, stripe_refunds_per_k=1, stripe_disputes_per_k=1,
 )
 
 MESSY_ERP = Dialect(

@@ -27,7 +27,10 @@ LINK_ROLES = {
     "invoice_ledger": ("invoice", "ledger_line"),
     "payment_ledger": ("payment", "ledger_line"),
     "invoice_commitment": ("invoice", "commitment"),
+    "settlement_invoice": ("charge", "invoice"),     # a PSP charge and the invoice it pays
+    "payout_payment": ("payment", "payout"),         # a bank credit and the PSP payout it is
 }
+MATCH_KIND = {"payout_payment": "payment_invoice"}  # truth kinds scored on another match kind
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def _prf(pred: set[Any], true: set[Any]) -> dict[str, float | int]:
 def predicted_links(result: ReconResult, kind: str,
                     statuses: tuple[str, ...]) -> set[tuple[str, str]]:
     left_role, right_role = LINK_ROLES[kind]
-    m = result.matches.filter((pl.col("kind") == kind) & pl.col("status").is_in(statuses))
+    m = result.matches.filter((pl.col("kind") == MATCH_KIND.get(kind, kind))
+                              & pl.col("status").is_in(statuses))
     items = result.match_items.join(m.select("match_id"), on="match_id")
     left = items.filter(pl.col("role") == left_role).select("match_id",
                                                             pl.col("record_id").alias("l"))

@@ -21,12 +21,21 @@ from typing import Any
 
 import polars as pl
 
-from data_samples import business, conventions, history, native_writers, payments, scenarios
+from data_samples import (
+    business,
+    conventions,
+    history,
+    native_writers,
+    payments,
+    psp,
+    scenarios,
+)
 from data_samples.dialects import CLASSIC, DIALECTS, Dialect
 from data_samples.ledger import bank_entries, build_ledger, fec_frame, fec_name
 from data_samples.model import VOLUMES, Volume, World
 from data_samples.tables import (
     canonical_commitments,
+    canonical_frame,
     canonical_invoices,
     canonical_ledger,
     canonical_parties,
@@ -50,6 +59,8 @@ def build(n_clients: int, seed: int, month: date, history_months: int = 2,
     payments.plan_payments(world)
     scenarios.inject_payment_scenarios(world)
     payments.number_documents(world)
+    if not dialect.classic:
+        psp.route_through_stripe(world)
     history.apply_history_habits(world)
     return world
 
@@ -70,6 +81,9 @@ def generate(out: Path, n_clients: int, seed: int, month: date, history_months: 
         "ledger_lines": canonical_ledger(world, ledger),
         "payments": canonical_payments(world, entries),
     }
+    psp_rows = psp.canonical_rows(world)
+    if psp_rows:  # realistic dialects with Stripe payers only: classic writes no such file
+        tables["settlement_lines"] = canonical_frame("settlement_lines", psp_rows)
     truth = truth_tables(world, entries, ledger, tables["parties"])
     (out / "canonical").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,9 @@ from data_samples.history import HABIT_BY_ACCOUNT
 from data_samples.ids import Ids
 from data_samples.model import Client, Payment, World
 
-JOURNALS = {"VT": "Ventes", "BQ1": "Banque BNP"}
+JOURNALS = {"VT": "Ventes", "BQ1": "Banque BNP", "STR": "Stripe"}
 BANK_ACCOUNT = ("512100", "Banque BNP")
+STRIPE_ACCOUNT = ("511500", "Stripe (compte de transit)")
 
 
 @dataclass
@@ -28,7 +29,7 @@ class BankEntry:
 
     ref: str
     date: date
-    kind: str                       # sct | sdd | fee
+    kind: str                       # sct | sdd | fee | psp
     payments: list[Payment]
 
     @property
@@ -119,6 +120,7 @@ def build_ledger(world: World, entries: list[BankEntry]) -> Ledger:
             continue
         order += 1
         ledger.entries.append(_bank_entry(be, clients, ledger, order))
+    _stripe_entries(world, ledger, order, cutoff)
     _number(world, ledger)
     _letter(world, ledger)
     return ledger
@@ -136,6 +138,10 @@ def _bank_entry(be: BankEntry, clients: dict[str, Client], ledger: Ledger,
         return Entry("BQ1", be.date, be.ref, p.remittance or "FRAIS BANCAIRES",
                      [_line("627800", "Frais bancaires", -p.amount),
                       _line(*BANK_ACCOUNT, p.amount)], order)
+    if be.kind == "psp":
+        p = be.payments[0]
+        return Entry("BQ1", be.date, be.ref, f"VIR {p.payer_name} {p.remittance}"[:100],
+                     [_line(*BANK_ACCOUNT, p.amount), _line(*STRIPE_ACCOUNT, -p.amount)], order)
     if be.kind == "sdd":
         label = f"REMISE PRLV SEPA SDD-{be.date:%Y%m%d}-01"
     else:
@@ -161,11 +167,35 @@ def _bank_entry(be: BankEntry, clients: dict[str, Client], ledger: Ledger,
     return Entry("BQ1", be.date, be.ref, label[:100].strip(), lines, order)
 
 
+def _stripe_entries(world: World, ledger: Ledger, order: int, cutoff: date) -> None:
+    """Each Stripe charge booked so far in the clearing journal: 511 net + 627 fee / 411."""
+    from data_samples.psp import stripe_of
+
+    stripe = stripe_of(world)
+    if stripe is None:
+        return
+    clients = {c.client_id: c for c in world.clients}
+    numbers = {i.record_id: i.number for i in world.invoices}
+    for ln in stripe.lines:
+        if ln.kind != "charge" or ln.created > cutoff:
+            continue
+        c = clients[ln.client_id]
+        receivable = _line("411000", "Clients", -ln.amount, c.erp_aux, c.erp_name)
+        order += 1
+        ledger.entries.append(Entry(
+            "STR", ln.created, numbers[ln.invoice_id],
+            f"STRIPE {ln.source} {numbers[ln.invoice_id]}",
+            [_line(*STRIPE_ACCOUNT, ln.amount - ln.fee),
+             _line("627800", "Frais sur prestataires de paiement", ln.fee), receivable],
+            order))
+        stripe.receipts[ln.txn] = receivable
+
+
 def _number(world: World, ledger: Ledger) -> None:
     """Chronological order; EcritureNum per journal; record ids on the 411 lines."""
     ledger.entries.sort(key=lambda e: (e.date, 0 if e.journal == "VT" else 1, e.order))
     start = world.invoice_seq_start
-    counters = {"VT": start, "BQ1": start * 9 // 10}
+    counters = {"VT": start, "BQ1": start * 9 // 10, "STR": 0}
     for e in ledger.entries:
         counters[e.journal] += 1
         e.number = f"{e.journal}{counters[e.journal]:06d}"
@@ -199,6 +229,7 @@ def _letter(world: World, ledger: Ledger) -> None:
             continue
         members = [(ln, line_date[id(ln)]) for ln in [pay_line, *inv_lines]]
         groups.append((max(d for _, d in members), p.pid, members))
+    groups += _stripe_groups(world, ledger, line_date)
     codes: dict[str, int] = defaultdict(int)
     for when, _, members in sorted(groups, key=lambda g: (g[0], g[1])):
         aux = members[0][0].aux or ""
@@ -206,6 +237,24 @@ def _letter(world: World, ledger: Ledger) -> None:
         codes[aux] += 1
         for ln, _ in members:
             ln.letter, ln.date_let = code, when
+
+
+def _stripe_groups(world: World, ledger: Ledger, line_date: dict[int, date],
+                   ) -> list[tuple[date, int, list[tuple[Line, date]]]]:
+    """Earlier-month Stripe charges lettered with the invoices they paid in full."""
+    from data_samples.psp import stripe_of
+
+    stripe = stripe_of(world)
+    out = []
+    for ln in stripe.lines if stripe else []:
+        receipt = stripe.receipts.get(ln.txn) if stripe else None
+        inv_line = ledger.invoice_line.get(ln.invoice_id)
+        if ln.created >= world.month or receipt is None or inv_line is None \
+                or inv_line.debit - inv_line.credit != receipt.credit:
+            continue
+        members = [(x, line_date[id(x)]) for x in (receipt, inv_line)]
+        out.append((max(d for _, d in members), ln.pid, members))
+    return out
 
 
 def _letter_code(n: int) -> str:

@@ -56,6 +56,10 @@ def _paid_before_month(world: World) -> dict[str, int]:
             if p.date < world.month:
                 for inv_id, amt in p.allocations:
                     cache[inv_id] = cache.get(inv_id, 0) + amt
+        from data_samples.psp import paid_by_charges
+
+        for inv_id, amt in paid_by_charges(world).items():
+            cache[inv_id] = cache.get(inv_id, 0) + amt
         world._paid_cache = cache  # type: ignore[attr-defined]
     return cache
 

@@ -31,7 +31,8 @@ from reconkit.money import format_cents
 if TYPE_CHECKING:
     from data_samples.ledger import BankEntry
 
-BANK_CODES = {"sct": "PMNT/RCDT/ESCT", "sdd": "PMNT/IDDT/ESDD", "fee": "ACMT/MDOP/CHRG"}
+BANK_CODES = {"sct": "PMNT/RCDT/ESCT", "sdd": "PMNT/IDDT/ESDD", "fee": "ACMT/MDOP/CHRG",
+              "psp": "PMNT/RCDT/ESCT"}
 FREQ_SF = {"monthly": "Monthly", "quarterly": "Quarterly", "annual": "Annual"}
 
 
@@ -244,6 +245,9 @@ def write_all(world: World, month_entries: list[BankEntry], fec: pl.DataFrame, r
     _write_list(root / "stripe" / "credit_notes.json", "/v1/credit_notes",
                 credit_note_objects(world))
     write_fec(fec, root / "fec" / fec_file)
+    from data_samples.psp import write_native
+
+    write_native(world, root)  # native/stripe_payouts (realistic dialects only)
     (root / "bank" / camt_name(world)).write_text(camt_document(world, month_entries),
                                                   encoding="utf-8")
 

@@ -32,6 +32,11 @@ sources:
   - {{name: ledger, kind: fec, path: {fec}}}
   - {{name: bank, kind: camt053, path: {camt}}}
 """
+PSP = "  - {name: psp, kind: stripe_payouts, path: native/stripe_payouts}\n"
+PSP_CANONICAL = """\
+  - {name: psp, kind: csv, path: canonical/settlement_lines.csv,
+     profile: canonical_settlement_lines}
+"""
 
 
 def write_run_configs(month_dir: Path, period: str, name: str = "sample month") -> None:
@@ -39,14 +44,17 @@ def write_run_configs(month_dir: Path, period: str, name: str = "sample month") 
     month_dir = Path(month_dir)
     catalog = Path(os.path.relpath(ROOT / "rule_catalog", month_dir.resolve()))
     (month_dir / "run_canonical.yaml").write_text(
-        CANONICAL.format(name=name, period=period, catalog=catalog.as_posix()))
+        CANONICAL.format(name=name, period=period, catalog=catalog.as_posix())
+        + (PSP_CANONICAL if (month_dir / "canonical" / "settlement_lines.csv").exists()
+           else ""))
     fec = sorted((month_dir / "native" / "fec").glob("*.txt"))
     camt = sorted((month_dir / "native" / "bank").glob("*.xml"))
     if fec and camt:
+        psp = PSP if (month_dir / "native" / "stripe_payouts").is_dir() else ""
         (month_dir / "run_native.yaml").write_text(NATIVE.format(
             name=name, period=period, catalog=catalog.as_posix(),
             fec=fec[0].relative_to(month_dir).as_posix(),
-            camt=camt[0].relative_to(month_dir).as_posix()))
+            camt=camt[0].relative_to(month_dir).as_posix()) + psp)
 
 
 def generate(out: Path, *, clients: int, seed: int, period: str, native: bool = True,

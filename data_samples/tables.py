@@ -18,6 +18,11 @@ FILES = {"account": "Account.csv", "contract": "Contract.csv", "opportunity": "O
          "credit_notes": "credit_notes.json"}
 
 
+def canonical_frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows as a canonical table (every column of `reconkit.schemas.COLUMNS`, in order)."""
+    return _frame(table, rows)
+
+
 def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     cols = COLUMNS[table]
     return pl.DataFrame({c: [r.get(c) for r in rows] for c in cols}, schema=cols)

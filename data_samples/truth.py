@@ -7,6 +7,7 @@ import polars as pl
 from data_samples.history import PARENT_PAID_CASE, WRITTEN_OFF_CASE
 from data_samples.ledger import BankEntry, Ledger
 from data_samples.model import World
+from data_samples.psp import truth_links
 from data_samples.tables import month_entries
 
 CLEAN_ROLES = frozenset({"ordinary", "parent"})  # clients no scenario touches
@@ -60,6 +61,7 @@ def truth_tables(world: World, entries: list[BankEntry], ledger: Ledger,
         if inv.record_id in ledger.invoice_line:
             link_rows.append(("invoice_ledger", "billing", inv.record_id, "erp",
                               ledger.invoice_line[inv.record_id].record_id or "", inv.amount))
+    link_rows += truth_links(world, bank_id)
     exc = [(cat, sysname, resolve(rid), note) for cat, sysname, rid, note in world.exceptions]
     decoys = [(s, resolve(rid), reason) for s, rid, reason in world.decoys]
     normal = [(kind, *system_of(rid), note) for kind, rid, note in world.normal_cases]

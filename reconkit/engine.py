@@ -29,7 +29,7 @@ from reconkit.vocabulary import CONSUMING_LINKS, LINK_KINDS
 
 CONSUMING_ROLES = {"invoice", "payment", "open_item"}
 TABLE_SYSTEMS = {"payments": "bank", "invoices": "billing", "ledger_lines": "erp",
-                 "commitments": "crm"}
+                 "commitments": "crm", "settlement_lines": "psp"}
 
 Progress = Callable[[str], None]
 

@@ -73,7 +73,7 @@ def summarise(result: ReconResult) -> dict[str, Any]:
 def render_summary(summary: dict[str, Any]) -> str:
     """Plain-text rendering for the terminal and notebooks."""
     systems = {"parties": "all systems", "commitments": "CRM", "invoices": "billing",
-               "ledger_lines": "ERP", "payments": "bank"}
+               "ledger_lines": "ERP", "payments": "bank", "settlement_lines": "PSP"}
     lines = ["Records per system:"]
     lines += [f"  {k + ' (' + systems.get(k, '?') + ')':<26} {v:>8}"
               for k, v in summary["records"].items()]

@@ -19,7 +19,7 @@ from polars._typing import PolarsDataType
 # (`pl.Datetime("us")`) or a class (`pl.String`). Every schema dict in reconkit is typed
 # `dict[str, PolarsDataType]`, imported from here.
 
-SYSTEMS: Final = ("crm", "billing", "erp", "bank")
+SYSTEMS: Final = ("crm", "billing", "erp", "bank", "psp")
 CURRENCY_RE: Final = r"^[A-Z]{3}$"
 
 _LINEAGE: Final[dict[str, PolarsDataType]] = {
@@ -111,11 +111,32 @@ COLUMNS: Final[dict[str, dict[str, PolarsDataType]]] = {
         "is_reversal": pl.Boolean,
         "account_id": pl.String,      # our own account (IBAN or bank account number)
     },
+    # what a payment service provider (Stripe, Adyen, PayPal) settled, seen from the merchant's
+    # balance: charge +, refund/dispute -, fee_cents what the PSP kept (net = gross - fee),
+    # the payout line moves the balance to the bank (net -, so a settlement's lines sum to 0)
+    "settlement_lines": {
+        **_LINEAGE,
+        "provider": pl.String,        # stripe | adyen | paypal
+        "settlement_id": pl.String,   # payout / batch / withdrawal paying it out (null: not yet)
+        "kind": pl.String,            # charge | refund | dispute | fee | adjustment | payout
+        "source_id": pl.String,       # the PSP's object (ch_/re_/dp_/po_, PSP reference)
+        "gross_cents": pl.Int64,
+        "fee_cents": pl.Int64,
+        "net_cents": pl.Int64,
+        "currency": pl.String,
+        "invoice_ref": pl.String,     # invoice id or number the charge pays
+        "customer_ref": pl.String,    # the PSP's customer id or e-mail
+        "created_date": pl.Date,
+        "available_date": pl.Date,    # funds available / payout arrival date
+        "status": pl.String,          # payout status (paid, in_transit, failed ...)
+        "description": pl.String,
+    },
 }
 
 TABLES: Final = tuple(COLUMNS)
 TABLE_SYSTEM: Final = {"parties": None, "commitments": "crm", "invoices": "billing",
-                       "ledger_lines": "erp", "payments": "bank"}
+                       "ledger_lines": "erp", "payments": "bank", "settlement_lines": "psp"}
+SETTLEMENT_KINDS: Final = ("charge", "refund", "dispute", "fee", "adjustment", "payout")
 
 QUARANTINE_COLUMNS: Final[dict[str, PolarsDataType]] = {
     "system": pl.String, "source_file": pl.String, "source_row": pl.Int64,
@@ -226,9 +247,26 @@ class Payments(_Lineage):
     account_id: str = pa.Field(nullable=True)
 
 
+class SettlementLines(_Lineage):
+    provider: str = pa.Field(str_length={"min_value": 1})
+    settlement_id: str = pa.Field(nullable=True)
+    kind: str = pa.Field(isin=list(SETTLEMENT_KINDS))
+    source_id: str = pa.Field(nullable=True)
+    gross_cents: pl.Int64
+    fee_cents: pl.Int64
+    net_cents: pl.Int64
+    currency: str = pa.Field(str_matches=CURRENCY_RE)
+    invoice_ref: str = pa.Field(nullable=True)
+    customer_ref: str = pa.Field(nullable=True)
+    created_date: pl.Date = pa.Field(nullable=True)
+    available_date: pl.Date = pa.Field(nullable=True)
+    status: str = pa.Field(nullable=True)
+    description: str = pa.Field(nullable=True)
+
+
 MODELS: Final[dict[str, type[_Lineage]]] = {
     "parties": Parties, "commitments": Commitments, "invoices": Invoices,
-    "ledger_lines": LedgerLines, "payments": Payments,
+    "ledger_lines": LedgerLines, "payments": Payments, "settlement_lines": SettlementLines,
 }
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Final, Literal, get_args
 
 # The order the engine decides them in: parties first, then documents among themselves, then
-# what the bank collected, then the ERP's own lettering.
+# what payment providers (PSP settlement lines) and the bank collected, then the ERP's own
+# lettering.
 LinkKind = Literal["party", "credit_note_invoice", "invoice_ledger", "invoice_commitment",
-                   "payment_invoice", "payment_ledger", "ledger_lettering"]
+                   "settlement_invoice", "payment_invoice", "payment_ledger",
+                   "ledger_lettering"]
 LINK_KINDS: Final[tuple[str, ...]] = get_args(LinkKind)
 # Links that use up amounts (a payment's money, an invoice's open amount): never twice.
-CONSUMING_LINKS: Final = frozenset({"payment_invoice"})
+CONSUMING_LINKS: Final = frozenset({"settlement_invoice", "payment_invoice"})
 
 MatchStatus = Literal["auto", "review", "confirmed", "rejected"]
 MATCH_STATUSES: Final[tuple[str, ...]] = get_args(MatchStatus)

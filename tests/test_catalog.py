@@ -40,14 +40,17 @@ def test_auto_rules_never_rely_on_amount_or_name_alone() -> None:
     cat = load_catalog(CATALOG)
     auto_payment = {r.matcher.kind for r in cat.for_link("payment_invoice")
                     if r.auto_approve is not None}
-    # both read a reference, then check amount and client: never amount or name alone
-    assert auto_payment == {"reference_exact", "reference_ledger_item"}
+    # both read a reference, then check amount and client: never amount or name alone;
+    # a PSP payout: its id or the provider's name, its amount and date, and lines adding up
+    assert auto_payment == {"reference_exact", "reference_ledger_item", "psp_payout"}
 
 
 def test_rules_are_in_waterfall_order() -> None:
     cat = load_catalog(CATALOG)
     pay = [r.id for r in cat.for_link("payment_invoice")]
-    assert pay[0] == "PAY-REF-EXACT" and pay[-1] == "PAY-UNEXPLAINED"
+    # a bank credit that is a PSP payout is decided first: it pays no invoice itself
+    assert pay[:2] == ["PAY-PSP-PAYOUT", "PAY-PSP-PAYOUT-UNBALANCED"]
+    assert pay[2] == "PAY-REF-EXACT" and pay[-1] == "PAY-UNEXPLAINED"
 
 
 def _broken(tmp_path: Path, edit: dict) -> Path:

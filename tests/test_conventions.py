@@ -70,7 +70,13 @@ def _native_ids(root: Path) -> dict[str, set[str]]:
         ref = e.findtext("c:AcctSvcrRef", namespaces=NS)
         n = len(e.findall(".//c:TxDtls", NS))
         bank |= {ref} if n <= 1 else {f"{ref}/{k}" for k in range(1, n + 1)}
-    return {"crm": crm, "billing": billing, "erp": erp, "bank": bank}
+    psp: set[str] = set()
+    for name in ("balance_transactions", "payouts"):
+        path = root / "native" / "stripe_payouts" / f"{name}.json"
+        for o in json.loads(path.read_text())["data"] if path.exists() else []:
+            is_payout = o["object"] == "payout" or o.get("reporting_category") == "payout"
+            psp.add(o["source"] if is_payout and o["object"] != "payout" else o["id"])
+    return {"crm": crm, "billing": billing, "erp": erp, "bank": bank, "psp": psp}
 
 
 def test_truth_records_exist_in_the_native_exports(month: Path) -> None:
@@ -260,7 +266,10 @@ def test_canonical_files_equal_what_the_loaders_read(month: Path) -> None:
 
     for kind, sub, table in (("stripe", "stripe", "invoices"), ("stripe", "stripe", "parties"),
                              ("salesforce", "salesforce", "commitments"),
-                             ("camt053", "bank", "payments")):
+                             ("camt053", "bank", "payments"),
+                             ("stripe_payouts", "stripe_payouts", "settlement_lines")):
+        if not (month / "native" / sub).exists():
+            continue
         path = month / "native" / sub
         if kind == "camt053":
             path = next(path.glob("*.xml"))

@@ -32,7 +32,8 @@ def _error(data: dict[str, Any], source: str = "pennylane_invoices.yaml") -> str
 def test_builtin_profiles_all_load() -> None:
     names = builtin_profiles()
     assert names == ["canonical_commitments", "canonical_invoices", "canonical_ledger_lines",
-                     "canonical_parties", "canonical_payments", "pennylane_invoices",
+                     "canonical_parties", "canonical_payments", "canonical_settlement_lines",
+                     "pennylane_invoices",
                      "sellsy_invoices", "stripe_dashboard_invoices"]
     tables = {n: load_profile(n).table for n in names}
     assert tables["canonical_parties"] == "parties"
@@ -109,7 +110,7 @@ def test_unmapped_required_column_and_unknown_column() -> None:
 def test_table_and_read_errors() -> None:
     assert _error({**_invoice_profile(), "table": "invoice"}, "x.yaml") == (
         "profile x.yaml, unknown table 'invoice' (input should be 'parties', 'commitments', "
-        "'invoices', 'ledger_lines' or 'payments')")
+        "'invoices', 'ledger_lines', 'payments' or 'settlement_lines')")
     assert _error({**_invoice_profile(), "read": {"delimiter": ";;"}}, "x.yaml") == (
         "profile x.yaml, option 'read.delimiter': delimiter must be one character or 'auto', "
         "got ';;'")
@@ -122,7 +123,7 @@ def test_parties_need_a_system() -> None:
             "columns": {"record_id": {"from": "Id"}, "name": {"from": "Name"}}}
     assert _error(data, "p.yaml") == (
         "profile p.yaml, table parties holds several systems: give 'system' (one of: crm, "
-        "billing, erp, bank) or map the 'system' column")
+        "billing, erp, bank, psp) or map the 'system' column")
     assert MappingProfile.from_dict({**data, "system": "crm"}).system == "crm"
 
 

@@ -1,8 +1,9 @@
 """Lettering to send back to the ERP: the 411 lines each settled payment closes.
 
 For every auto or confirmed payment -> invoice match whose documents and payment are booked
-in the ERP (found through the invoice -> ledger and payment -> ledger matches), and every auto
-or confirmed proposal lettering an earlier receipt with the debit it cites, the customer
+in the ERP (found through the invoice -> ledger and payment -> ledger matches), every auto
+or confirmed proposal lettering an earlier receipt with the debit it cites, and every PSP
+charge matched with its invoice (both 411 lines booked), the customer
 lines are given one new lettering code per auxiliary account, continuing after the codes the
 account already uses (AAA, AAB, ... AAZ, ABA ...). A group that does not net to zero (partial
 payment, write-off still to book) gets a lower-case code: partial lettering, as Sage does.
@@ -116,8 +117,10 @@ def propose_lettering(result: ReconResult) -> pl.DataFrame:
 
 def _receipt_groups(result: ReconResult, ledger: pl.DataFrame) -> pl.DataFrame:
     """(match_id, record_id, entry_date): ERP lines of auto or confirmed lettering proposals
-    (an earlier receipt and the debit it cites, rule LEDGER-EARLIER-RECEIPT)."""
-    m = result.matches.filter((pl.col("kind") == "ledger_lettering")
+    (an earlier receipt and the debit it cites, rule LEDGER-EARLIER-RECEIPT) and of PSP
+    charges matched with their invoice (the invoice's line and the charge's receipt line in
+    the clearing journal)."""
+    m = result.matches.filter(pl.col("kind").is_in(["ledger_lettering", "settlement_invoice"])
                               & pl.col("status").is_in(["auto", "confirmed"]))
     items = result.match_items.join(m.select("match_id"), on="match_id")
     with_receipt = items.filter(pl.col("role") == "receipt").select("match_id").unique()

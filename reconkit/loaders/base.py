@@ -108,7 +108,7 @@ def _import_builtin_loaders() -> None:
     import importlib
 
     for mod in ("tabular", "fec", "camt053", "camt054", "mt940", "cfonb120", "salesforce",
-                "hubspot", "stripe"):
+                "hubspot", "stripe", "stripe_payouts", "adyen", "paypal"):
         try:
             importlib.import_module(f"reconkit.loaders.{mod}")
         except ModuleNotFoundError as exc:

@@ -258,8 +258,9 @@ class MappingProfile(_Strict):
 
     name: str
     description: str = ""
-    table: Literal["parties", "commitments", "invoices", "ledger_lines", "payments"]
-    system: Literal["crm", "billing", "erp", "bank"] | None = None
+    table: Literal["parties", "commitments", "invoices", "ledger_lines", "payments",
+                   "settlement_lines"]
+    system: Literal["crm", "billing", "erp", "bank", "psp"] | None = None
     read: ReadOptions = ReadOptions()
     defaults: Defaults = Defaults()
     columns: dict[str, FieldSpec]

@@ -103,6 +103,8 @@ def _import_builtin() -> None:
         ledger,
         party_rules,
         payments,
+        payouts,
+        settlements,
     )
 
 

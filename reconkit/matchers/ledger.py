@@ -311,7 +311,8 @@ class LedgerLineUnexplained:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         led = ctx.ledger
-        for link in ("invoice_ledger", "payment_ledger", "payment_invoice", "ledger_lettering"):
+        for link in ("invoice_ledger", "settlement_invoice", "payment_ledger", "payment_invoice",
+                     "ledger_lettering"):
             led = state.undecided(led, link, "erp")
         return exception_only(led, "erp", "record_id", pl.format(
             "Open ERP line {} on account {} ({}, '{}') is tied to no invoice or payment.",

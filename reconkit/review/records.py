@@ -18,7 +18,7 @@ from reconkit.keys.normalize import normalize_name
 from reconkit.result import ReconResult
 from reconkit.schemas import PolarsDataType
 
-SYSTEM_ORDER = {"billing": 0, "crm": 1, "erp": 2, "bank": 3}
+SYSTEM_ORDER = {"billing": 0, "crm": 1, "erp": 2, "bank": 3, "psp": 4}
 RECORD_SCHEMA: dict[str, PolarsDataType] = {
     "system": pl.String, "record_id": pl.String, "amount_cents": pl.Int64,
     "currency": pl.String, "record_date": pl.Date, "label": pl.String, "party_key": pl.String,
@@ -52,6 +52,13 @@ def input_records(inputs: dict[str, pl.DataFrame]) -> pl.DataFrame:
             pl.coalesce("start_date", "close_date").alias("record_date"),
             pl.coalesce("name", "contract_number").alias("label"),
             pl.col("party_record_id").alias("party_key")))
+    if (psp := inputs.get("settlement_lines")) is not None:
+        parts.append(psp.select(
+            pl.lit("psp").alias("system"), "record_id", pl.col("gross_cents").alias(
+                "amount_cents"), "currency", pl.col("created_date").alias("record_date"),
+            pl.concat_str(["provider", "kind", "source_id", "invoice_ref"], separator=" ",
+                          ignore_nulls=True).alias("label"),
+            pl.col("customer_ref").alias("party_key")))
     if (par := inputs.get("parties")) is not None:
         parts.append(par.select(
             "system", "record_id", pl.lit(None, pl.Int64).alias("amount_cents"),

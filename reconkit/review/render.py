@@ -16,7 +16,7 @@ from typing import Any, Final
 MARKS: Final = {"confirm": "✓", "reject": "✗", "write_off": "✓", "reassign": "↪",
                 "defer": "⏸", "note": "✎", None: "•"}
 SYSTEMS: Final = {"bank": "bank statement", "billing": "billing tool", "erp": "ERP ledger",
-                  "crm": "CRM"}
+                  "crm": "CRM", "psp": "payment provider"}
 
 
 def format_money(cents: int) -> str:
