@@ -289,6 +289,16 @@ def test_blank_lines_and_repeated_header_are_not_data(tmp_path: Path) -> None:
         ("VT:VT1", 2, 1200000, "AAA"), ("BQ:BQ7", 8, -1200000, "AAA")]
 
 
+@pytest.mark.parametrize("text", ["{h}", "{h}\n", "{h}\n\n  \n"])
+def test_header_without_data_lines_loads_nothing(tmp_path: Path, text: str) -> None:
+    """Found by the fuzz test: no data line left the trailing-separator vote undecided
+    (TypeError comparing None)."""
+    got = load_fec(write(tmp_path, text.format(h="\t".join(HEADER))))
+    assert got.rows_read == {"fec.txt": 0}
+    assert got.tables["ledger_lines"].height == 0
+    assert got.quarantine.height == 0
+
+
 # --- semantics -----------------------------------------------------------------------------
 
 def test_lettering_partial_and_unbalanced_warning(tmp_path: Path) -> None:
