@@ -180,11 +180,7 @@ def mutated_csv(draw: st.DrawFn, seeds: list[list[list[str]]], *,
     """A seed table with 1-4 row/column/header/cell mutations, written back with any
     delimiter, quoting, newline and encoding, then maybe broken at the byte level (a stray
     quote, a cut, garbage bytes)."""
-    rows = [list(r) for r in draw(st.sampled_from(seeds))]
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["cell", "cell", "cell", "header", "col_swap", "col_del",
-                                   "col_dup", "row_dup", "row_del", "ragged"]))
-        rows = _TABLE_MUTATIONS[op](draw, rows, cells or [])
+    rows = draw(mutated_table(seeds, cells=cells))
     buf = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
     csv.writer(buf, delimiter=draw(st.sampled_from(DELIMITERS)), quoting=quoting,
@@ -194,6 +190,18 @@ def mutated_csv(draw: st.DrawFn, seeds: list[list[list[str]]], *,
         op = draw(st.sampled_from(["quote", "truncate", "bytes", "line_dup", "line_del"]))
         data = _MUTATIONS[op](draw, data, []) if op != "quote" else _stray_quote(draw, data)
     return data
+
+
+@st.composite
+def mutated_table(draw: st.DrawFn, seeds: list[list[list[str]]], *,
+                  cells: list[str] | None = None) -> list[list[str]]:
+    """A seed table (rows of cells, header first) with 1-4 row/column/header/cell mutations."""
+    rows = [list(r) for r in draw(st.sampled_from(seeds))]
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["cell", "cell", "cell", "header", "col_swap", "col_del",
+                                   "col_dup", "row_dup", "row_del", "ragged"]))
+        rows = _TABLE_MUTATIONS[op](draw, rows, cells or [])
+    return rows
 
 
 def _stray_quote(draw: st.DrawFn, data: bytes) -> bytes:

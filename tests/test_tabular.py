@@ -386,6 +386,16 @@ def test_xlsx_date_cells_numbers_and_rows(tmp_path: Path) -> None:
     assert loaded.rows_read == {"ventes.xlsx": 3}
 
 
+
+@pytest.mark.parametrize("data", [b"", b"PK\x03\x04 cut short", b"not a workbook at all"])
+def test_empty_or_damaged_workbook_is_a_readable_error(tmp_path: Path, data: bytes) -> None:
+    """Found by the fuzz test: a file that is not a zip at all escaped as BadZipFile."""
+    path = tmp_path / "ventes.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(SourceFormatError, match="cannot be opened as an Excel workbook") as err:
+        load_tabular(path, profile="pennylane_invoices")
+    assert err.value.source_file == "ventes.xlsx"
+
 def test_parquet_typed_columns(tmp_path: Path) -> None:
     frame = pl.DataFrame({
         "No": ["F-1", "F-2", None], "Client": ["Acme", "Beta", "Gamma"],

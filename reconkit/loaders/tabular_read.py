@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -172,7 +173,7 @@ def read_xlsx_text(path: Path, read: ReadOptions, decimals: dict[str, str]) -> R
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise SourceFormatError(f"cannot be opened as an Excel workbook ({exc})",
                                 source_file=path.name,
                                 hint="save it as .xlsx from Excel, or export CSV") from None
