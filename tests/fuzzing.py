@@ -254,7 +254,7 @@ def _col_dup(draw: st.DrawFn, rows: list[list[str]], cells: list[str]) -> list[l
 
 def _row_dup(draw: st.DrawFn, rows: list[list[str]], cells: list[str]) -> list[list[str]]:
     r = draw(st.integers(0, len(rows) - 1))
-    return rows[: r + 1] + [list(rows[r])] + rows[r + 1:]
+    return [*rows[: r + 1], list(rows[r]), *rows[r + 1:]]
 
 
 def _row_del(draw: st.DrawFn, rows: list[list[str]], cells: list[str]) -> list[list[str]]:

@@ -189,6 +189,19 @@ def test_messy_amounts(tmp_path: Path) -> None:
         ("VT:VT1", 2, 1200000, "AAA"), ("VT:VT2", 5, -15000, None)]
 
 
+
+@pytest.mark.parametrize("amount", ["1e20", "100000000000000000000,00", "92233720368547758,08"])
+def test_amount_beyond_any_booking_is_quarantined_with_its_entry(tmp_path: Path,
+                                                                 amount: str) -> None:
+    """Issue 10: an amount of 1e20 must be quarantined, never an internal error."""
+    rows = fresh(INVOICE)
+    rows[0][11] = amount
+    got = load_fec(write(tmp_path, fec_text(rows)))
+    assert got.tables["ledger_lines"].height == 0
+    assert reasons(got.quarantine)[0] == (2, "Debit", amount,
+                                          "not an amount (expected e.g. 12000,00)")
+    assert merge_loaded([got]).report[0].unaccounted == 0
+
 def test_date_variants(tmp_path: Path) -> None:
     rows = fresh(INVOICE)
     rows[0][3] = "2024-03-01"
