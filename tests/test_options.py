@@ -80,7 +80,7 @@ def test_run_timezone_reaches_every_loader_that_declares_it(tmp_path: Path) -> N
     ("stripe", "invoices.json", "source 'src' (stripe): unknown option 'locle'"),
     ("fec", "123456782FEC20241231.txt", "source 'src' (fec): unknown option 'locle'"),
     ("camt053", "stmt.xml", "unknown option 'locle' for source kind camt053"),
-])
+], ids=["stripe", "fec", "camt053"])
 def test_misspelt_option_stops_the_run_for_every_kind(tmp_path: Path, kind: str, name: str,
                                                       message: str) -> None:
     """Issue 10: `locle: fr_FR` was silently ignored by salesforce, stripe, camt053 and fec
