@@ -142,6 +142,9 @@ def check_outcome(load: Callable[..., Loaded], path: Path, **options: Any) -> No
     q = merged.quarantine
     assert q.filter(q["reason"].is_null() | (q["reason"] == "")).height == 0
     assert set(q["source_file"].to_list()) <= set(loaded.rows_read)
+    for name, table in merged.tables.items():  # every row says where a person finds it
+        assert set(table["source_file"].unique().to_list()) <= set(loaded.rows_read), name
+        assert table["source_row"].null_count() == 0, name
     payments = merged.tables.get("payments")
     if payments is not None and payments.height:
         assert payments["amount_cents"].null_count() == 0
