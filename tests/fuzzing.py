@@ -128,12 +128,14 @@ _MUTATIONS: dict[str, Callable[[st.DrawFn, bytes, list[str]], bytes]] = {
 
 
 def check_outcome(load: Callable[..., Loaded], path: Path, **options: Any) -> None:
-    """Loaded rows, quarantined rows with a reason, or a ReconkitError naming the file."""
+    """Loaded rows, quarantined rows with a reason, or a ReconkitError naming the file (the
+    folder's or one of its files when `path` is a folder)."""
+    names = (path.name, *(p.name for p in path.iterdir())) if path.is_dir() else (path.name,)
     try:
         loaded = load(path, **options)
     except ReconkitError as exc:
         assert exc.source_file, f"error without the file: {exc}"
-        assert exc.source_file.startswith(path.name), (exc.source_file, path.name)
+        assert exc.source_file.startswith(names), (exc.source_file, names)
         assert exc.message
         return
     merged = merge_loaded([loaded])

@@ -73,6 +73,19 @@ def test_mutated_rest_responses_load_quarantine_or_fail_clearly(tmp_path: Path,
     check_outcome(load_salesforce, path)
 
 
+@FUZZ_SETTINGS
+@given(st.sampled_from(CSV_SEEDS[:3]).flatmap(
+    lambda seed: st.tuples(st.just(seed[0]), mutated_csv([csv_rows(seed[2])], cells=CELLS))))
+def test_folder_with_one_mutated_export_loads_quarantines_or_fails_clearly(
+        tmp_path: Path, case: tuple[str, bytes]) -> None:
+    """The three sample exports together (contracts looked up across files), one mutated."""
+    name, data = case
+    for seed_name, _, text in CSV_SEEDS[:3]:
+        (tmp_path / seed_name).write_text(text, encoding="utf-8")
+    (tmp_path / name).write_bytes(data)
+    check_outcome(load_salesforce, tmp_path)
+
+
 def test_seeds_load_cleanly(tmp_path: Path) -> None:
     for name, options, text in CSV_SEEDS:
         path = tmp_path / name
