@@ -335,9 +335,17 @@ def _json_mutation(draw: st.DrawFn, doc: Any, op: str, values: list[Any]) -> Any
     for key in path[:-1]:
         parent = parent[key]
     key = path[-1]
-    if op == "value":
-        parent[key] = draw(st.sampled_from(NASTY_JSON + values) | st.text(max_size=8)
-                           | st.integers())
+    if op == "value":  # mostly a value of the same JSON type (else the whole file is
+        # rejected by typed decoders at once and the loading code is never reached)
+        pool = NASTY_JSON + values
+        same = _same_type(parent[key], pool)
+        if same and draw(st.integers(0, 3)):
+            extra = st.integers() if isinstance(same[0], int) and not isinstance(
+                same[0], bool) else st.text(max_size=8) if isinstance(same[0], str) else None
+            parent[key] = draw((st.sampled_from(same) | extra) if extra is not None
+                               else st.sampled_from(same))
+        else:
+            parent[key] = draw(st.sampled_from(pool) | st.text(max_size=8) | st.integers())
     elif op == "null":
         parent[key] = None
     elif op == "delete":
@@ -345,3 +353,14 @@ def _json_mutation(draw: st.DrawFn, doc: Any, op: str, values: list[Any]) -> Any
     elif isinstance(parent, list):  # dup
         parent.insert(key, json.loads(json.dumps(parent[key])))
     return doc
+
+
+def _same_type(value: Any, pool: list[Any]) -> list[Any]:
+    """The values of `pool` of the JSON type of `value` (bool, number, string), else []."""
+    def kind(v: Any) -> str:
+        return "bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) \
+            else "string" if isinstance(v, str) else "other"
+
+    if kind(value) == "other":
+        return []
+    return [v for v in pool if kind(v) == kind(value)]
