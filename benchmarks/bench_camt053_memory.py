@@ -15,6 +15,9 @@ XML (`iterparse`, each entry freed once read) and collects payments in columnar 
 20 000 rows, so `reading` stays flat and `growth` is the output frame's own cost (about
 300 bytes per payment resident, though polars estimates about half of it).
 
+Measured 2026-11-30 (2-core machine under load): 101 MB -> 1001 MB (1.66M payments): growth
+312 bytes per payment, reading memory 18 MiB, peak 612 MiB, 939 s.
+
 `tests/test_camt053_memory.py` asserts it (slow-marked) on 20 MB vs 200 MB.
 """
 
