@@ -11,6 +11,7 @@ in CI); `FUZZ_EXAMPLES=3000` (what `make fuzz` sets) runs that many random examp
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
@@ -342,10 +343,12 @@ def _json_mutation(draw: st.DrawFn, doc: Any, op: str, values: list[Any]) -> Any
         if same and draw(st.integers(0, 3)):
             extra = st.integers() if isinstance(same[0], int) and not isinstance(
                 same[0], bool) else st.text(max_size=8) if isinstance(same[0], str) else None
-            parent[key] = draw((st.sampled_from(same) | extra) if extra is not None
-                               else st.sampled_from(same))
+            value = draw((st.sampled_from(same) | extra) if extra is not None
+                         else st.sampled_from(same))
         else:
-            parent[key] = draw(st.sampled_from(pool) | st.text(max_size=8) | st.integers())
+            value = draw(st.sampled_from(pool) | st.text(max_size=8) | st.integers())
+        # a copy: later mutations must not edit the shared NASTY_JSON containers in place
+        parent[key] = copy.deepcopy(value)
     elif op == "null":
         parent[key] = None
     elif op == "delete":
