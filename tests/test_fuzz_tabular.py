@@ -1,7 +1,7 @@
 """Fuzz the generic CSV / Excel loader (mapping profiles) with mutated exports (see
 tests/fuzzing.py): columns swapped, deleted or duplicated, headers renamed, nasty cells, any
 delimiter, quoting and encoding (cp1252, UTF-16, BOM), broken quoting, truncation; the same
-mutated tables written as .xlsx workbooks."""
+mutated tables written as .xlsx workbooks and as Parquet files."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from fuzzing import (
     FUZZ_SETTINGS,
     REPO,
@@ -109,6 +110,36 @@ def test_mutated_workbooks_load_quarantine_or_fail_clearly(tmp_path: Path,
     path = tmp_path / "export.xlsx"
     path.write_bytes(data)
     check_outcome(load_tabular, path, profile=profile, skip_rows=0)
+
+
+@st.composite
+def _parquet(draw: st.DrawFn) -> tuple[Any, bytes]:
+    """A mutated table as a Parquet file of text columns (header names made unique, rows
+    padded to the header), sometimes cut short."""
+    profile, text = draw(st.sampled_from(SEEDS))
+    rows = draw(mutated_table([csv_rows(text, _delimiter(text))], cells=CELLS)) or [[]]
+    header: list[str] = []
+    for name in rows[0]:
+        header.append(name if name not in header else f"{name}_{len(header)}")
+    body = [(r + [""] * len(header))[: len(header)] for r in rows[1:]]
+    frame = pl.DataFrame({h: [r[i] or None for r in body] for i, h in enumerate(header)},
+                         schema={h: pl.String for h in header})
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    data = buf.getvalue()
+    if draw(st.integers(0, 9)) == 0:
+        data = data[: len(data) * draw(st.integers(0, 999)) // 1000]
+    return profile, data
+
+
+@FUZZ_SETTINGS
+@given(_parquet())
+def test_mutated_parquet_files_load_quarantine_or_fail_clearly(
+        tmp_path: Path, case: tuple[Any, bytes]) -> None:
+    profile, data = case
+    path = tmp_path / "export.parquet"
+    path.write_bytes(data)
+    check_outcome(load_tabular, path, profile=profile)
 
 
 def test_seeds_load_cleanly(tmp_path: Path) -> None:
