@@ -189,6 +189,19 @@ def test_messy_amounts(tmp_path: Path) -> None:
         ("VT:VT1", 2, 1200000, "AAA"), ("VT:VT2", 5, -15000, None)]
 
 
+
+@pytest.mark.parametrize("amount", ["1e20", "100000000000000000000,00", "92233720368547758,08"])
+def test_amount_beyond_any_booking_is_quarantined_with_its_entry(tmp_path: Path,
+                                                                 amount: str) -> None:
+    """Issue 10: an amount of 1e20 must be quarantined, never an internal error."""
+    rows = fresh(INVOICE)
+    rows[0][11] = amount
+    got = load_fec(write(tmp_path, fec_text(rows)))
+    assert got.tables["ledger_lines"].height == 0
+    assert reasons(got.quarantine)[0] == (2, "Debit", amount,
+                                          "not an amount (expected e.g. 12000,00)")
+    assert merge_loaded([got]).report[0].unaccounted == 0
+
 def test_date_variants(tmp_path: Path) -> None:
     rows = fresh(INVOICE)
     rows[0][3] = "2024-03-01"
@@ -287,6 +300,16 @@ def test_blank_lines_and_repeated_header_are_not_data(tmp_path: Path) -> None:
     assert got.rows_read == {"fec.txt": 5}
     assert summary(got.tables["ledger_lines"]) == [
         ("VT:VT1", 2, 1200000, "AAA"), ("BQ:BQ7", 8, -1200000, "AAA")]
+
+
+@pytest.mark.parametrize("text", ["{h}", "{h}\n", "{h}\n\n  \n"])
+def test_header_without_data_lines_loads_nothing(tmp_path: Path, text: str) -> None:
+    """Found by the fuzz test: no data line left the trailing-separator vote undecided
+    (TypeError comparing None)."""
+    got = load_fec(write(tmp_path, text.format(h="\t".join(HEADER))))
+    assert got.rows_read == {"fec.txt": 0}
+    assert got.tables["ledger_lines"].height == 0
+    assert got.quarantine.height == 0
 
 
 # --- semantics -----------------------------------------------------------------------------

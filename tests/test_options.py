@@ -74,3 +74,22 @@ def test_run_timezone_reaches_every_loader_that_declares_it(tmp_path: Path) -> N
                                         "sources": [source]})
         issued = load_sources(cfg).tables["invoices"]["issue_date"].to_list()
         assert [d.day for d in issued] == [day]
+
+
+@pytest.mark.parametrize(("kind", "name", "message"), [
+    ("stripe", "invoices.json", "source 'src' (stripe): unknown option 'locle'"),
+    ("fec", "123456782FEC20241231.txt", "source 'src' (fec): unknown option 'locle'"),
+    ("camt053", "stmt.xml", "unknown option 'locle' for source kind camt053"),
+], ids=["stripe", "fec", "camt053"])
+def test_misspelt_option_stops_the_run_for_every_kind(tmp_path: Path, kind: str, name: str,
+                                                      message: str) -> None:
+    """Issue 10: `locle: fr_FR` was silently ignored by salesforce, stripe, camt053 and fec
+    (salesforce is above); the file is never read, so its content does not matter."""
+    (tmp_path / name).write_text("{}")
+    cfg = RunConfig.model_validate({
+        "period": "2024-03", "sources": [{"name": "src", "kind": kind,
+                                          "path": str(tmp_path / name),
+                                          "options": {"locle": "fr_FR"}}]})
+    with pytest.raises(ConfigError) as err:
+        load_sources(cfg)
+    assert message in str(err.value)

@@ -225,6 +225,19 @@ def test_undecodable_file_is_a_readable_error(tmp_path: Path) -> None:
     assert "cannot read the file as cp1252 text" in err.value.message
 
 
+
+def test_byte_order_mark_before_bytes_that_are_not_utf8_is_a_readable_error(
+        tmp_path: Path) -> None:
+    """Found by the fuzz test: a UTF-8 BOM followed by cp1252 bytes escaped as an internal
+    exception (the whole-file retry trusted the BOM)."""
+    path = tmp_path / "Account.csv"
+    path.write_bytes(b'\xef\xbb\xbf"ID","NAME"\n"001","Soci\xe9t\xe9"\n')
+    with pytest.raises(SourceFormatError) as err:
+        load_salesforce(path)
+    assert (err.value.source_file, err.value.row) == ("Account.csv", 2)
+    assert err.value.message == ("cannot read the file as utf-8-sig text: it starts with a "
+                                 "UTF-8 byte order mark but holds bytes that are not UTF-8")
+
 def _contract_side(tmp_path: Path, column: str) -> Path:
     """Opportunities without ContractId; the lookup sits on the Contract (custom/CPQ)."""
     (tmp_path / "Opportunity.csv").write_text(

@@ -386,6 +386,39 @@ def test_xlsx_date_cells_numbers_and_rows(tmp_path: Path) -> None:
     assert loaded.rows_read == {"ventes.xlsx": 3}
 
 
+
+@pytest.mark.parametrize("data", [b"", b"PK\x03\x04 cut short", b"not a workbook at all"])
+def test_empty_or_damaged_workbook_is_a_readable_error(tmp_path: Path, data: bytes) -> None:
+    """Found by the fuzz test: a file that is not a zip at all escaped as BadZipFile."""
+    path = tmp_path / "ventes.xlsx"
+    path.write_bytes(data)
+    with pytest.raises(SourceFormatError, match="cannot be opened as an Excel workbook") as err:
+        load_tabular(path, profile="pennylane_invoices")
+    assert err.value.source_file == "ventes.xlsx"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_headers_equal_once_trimmed_keep_the_first_column(tmp_path: Path, suffix: str) -> None:
+    """Found by the fuzz test: `No` and ` No` raised DuplicateError (CSV, Parquet) or let
+    the second column replace the first (Excel)."""
+    header = ["No", "Client", " No ", "Date", "Total", "Type"]
+    row = ["F-1", "Acme", "X-9", "01/03/2024", "1", "F"]
+    path = tmp_path / f"dup{suffix}"
+    if suffix == ".csv":
+        path.write_text(";".join(header) + "\n" + ";".join(row) + "\n")
+    elif suffix == ".parquet":
+        pl.DataFrame([row], schema=header, orient="row").write_parquet(path)
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        wb.active.append(header)
+        wb.active.append(row)
+        wb.save(path)
+    loaded = load_tabular(path, profile=_profile())
+    assert _rows(loaded.tables["invoices"], "record_id", "party_name", "amount_cents") == [
+        ("F-1", "Acme", 100)]
+
 def test_parquet_typed_columns(tmp_path: Path) -> None:
     frame = pl.DataFrame({
         "No": ["F-1", "F-2", None], "Client": ["Acme", "Beta", "Gamma"],

@@ -100,7 +100,11 @@ def read_csv_cells(path: Path, encoding: str | None = None) -> CsvCells:
             raise SourceFormatError(
                 f"the file is not {encoding} text", source_file=path.name,
                 hint="remove `encoding:` from the source options to detect it") from None
-        frame = _read_csv(to_utf8(raw, detect_encoding(raw), path.name), path.name)
+        enc = detect_encoding(raw)
+        try:
+            frame = _read_csv(to_utf8(raw, enc, path.name), path.name)
+        except _NotUtf8:  # a UTF-8 byte order mark before bytes that are not UTF-8
+            raise _not_text(raw, enc, path.name) from None
     columns = [f"c{i}" for i in range(frame.width)]
     frame = frame.rename(dict(zip(frame.columns, columns, strict=True)))
     header = [h.strip() if h else "" for h in frame.row(0)]
@@ -150,6 +154,20 @@ def _sample(raw: bytes) -> bytes:
     """The first lines of the file (cut at a newline, never inside a UTF-8 character)."""
     cut = raw.rfind(b"\n", 0, _SAMPLE)
     return raw if len(raw) <= _SAMPLE else raw[:cut] if cut > 0 else raw[:_SAMPLE]
+
+
+def _not_text(raw: bytes, encoding: str, file_name: str) -> SourceFormatError:
+    """The error for a file that is not the text its byte order mark announces."""
+    try:
+        raw.decode(encoding)
+        row = None
+    except UnicodeDecodeError as exc:
+        row = raw[:exc.start].count(b"\n") + 1
+    return SourceFormatError(
+        f"cannot read the file as {encoding} text: it starts with a UTF-8 byte order mark "
+        "but holds bytes that are not UTF-8", source_file=file_name, row=row,
+        hint="save the export again as UTF-8 (or give the right `encoding:` in the source "
+             "options)")
 
 
 def _read_csv(data: bytes, file_name: str) -> pl.DataFrame:

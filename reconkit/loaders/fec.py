@@ -161,7 +161,7 @@ def _split(text: TextLines, header_line: str, sep: str, columns: dict[str, int],
     df = df.filter((pl.col("__line").str.strip_chars() != "") & (pl.col("__line") != header_line))
     df = df.with_columns(n_fields.alias("__n_fields"), extra_empty.alias("__extra_empty"))
     one_more = (pl.col("__n_fields") == n + 1) & pl.col("__extra_empty")
-    trailing = trailing or df.select(one_more.mean()).item() > 0.5
+    trailing = trailing or (df.select(one_more.mean()).item() or 0) > 0.5  # None: no lines
     fields_ok = (pl.col("__n_fields") == n) | (one_more & trailing)
     clean = [
         _clean(get[columns[c]], quoted).alias(c) if c in columns

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -65,7 +66,7 @@ def read_csv_text(path: Path, read: ReadOptions) -> RawTable:
     lines = lines[offset:]
     sep = sniff_delimiter(lines[0]) if read.delimiter == "auto" else read.delimiter
     frame, starts = _parse_delimited(lines, sep, read.quote_char, path.name, offset)
-    frame = frame.rename({c: c.strip() for c in frame.columns if c != c.strip()})
+    frame = frame.rename(dict(zip(frame.columns, _unique_headers(frame.columns), strict=True)))
     frame = frame.with_columns(pl.Series(ROW, starts, dtype=pl.Int64))
     return _drop_layout_rows(frame, read.footer == "single_cell")
 
@@ -131,12 +132,18 @@ def _parse_with_csv_module(lines: list[str], sep: str, quote: str | None, source
 
 
 def _unique_headers(header: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Header labels as matched: stripped; a repeated one (`No` and ` No` too) gets
+    `_duplicated_<n>`, so the first keeps its name and no column is lost or merged."""
+    taken: set[str] = set()
     out = []
-    for h in header:
-        n = seen.get(h, 0)
-        out.append(h if n == 0 else f"{h}_duplicated_{n - 1}")
-        seen[h] = n + 1
+    for label in header:
+        name = label = label.strip()
+        n = 0
+        while name in taken:
+            name = f"{label}_duplicated_{n}"
+            n += 1
+        taken.add(name)
+        out.append(name)
     return out
 
 
@@ -172,7 +179,7 @@ def read_xlsx_text(path: Path, read: ReadOptions, decimals: dict[str, str]) -> R
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise SourceFormatError(f"cannot be opened as an Excel workbook ({exc})",
                                 source_file=path.name,
                                 hint="save it as .xlsx from Excel, or export CSV") from None
@@ -187,7 +194,6 @@ def read_xlsx_text(path: Path, read: ReadOptions, decimals: dict[str, str]) -> R
                 if all(v is None or str(v).strip() == "" for v in values):
                     continue
                 header = _unique_headers([_cell_text(v, ".") or "" for v in values])
-                header = [h.strip() for h in header]
                 seps = [decimals.get(h.casefold(), ".") for h in header]
                 columns = [[] for _ in header]
                 continue
@@ -244,7 +250,8 @@ def read_parquet_text(path: Path, decimals: dict[str, str]) -> RawTable:
         raise SourceFormatError(f"cannot be read as Parquet ({exc})", source_file=path.name,
                                 hint="check the file is a complete Parquet export") from None
     exprs = []
-    for name, dtype in frame.schema.items():
+    names = _unique_headers(list(frame.columns))
+    for (name, dtype), label in zip(frame.schema.items(), names, strict=True):
         col = pl.col(name)
         text: pl.Expr
         if dtype == pl.Boolean:
@@ -258,7 +265,7 @@ def read_parquet_text(path: Path, decimals: dict[str, str]) -> RawTable:
             if dtype.is_float() or dtype.is_decimal():
                 text = text.str.replace(r"\.", decimals.get(name.strip().casefold(), "."),
                                         literal=False)
-        exprs.append(text.alias(name.strip()))
+        exprs.append(text.alias(label))
     out = frame.select(exprs).with_row_index(ROW, offset=1) \
         .with_columns(pl.col(ROW).cast(pl.Int64))
     return RawTable(out.select([*(c for c in out.columns if c != ROW), ROW]))
