@@ -437,3 +437,12 @@ def test_sync_hubspot_counts_companies_and_deals(api_server: ApiServer,
     assert res.stdout.splitlines()[0] == "Fetched 3 records from HubSpot (companies 1, deals 2)"
     deals = json.loads((tmp_path / "hs" / "deals.json").read_text())["results"]
     assert [d["id"] for d in deals] == ["101", "102"]
+
+
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "reconkit", "--help"], capture_output=True,
+                         text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "catalog" in out.stdout and "run" in out.stdout
