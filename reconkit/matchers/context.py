@@ -187,10 +187,24 @@ class MatchContext:
 
     @cached_property
     def payment_tokens(self) -> pl.DataFrame:
-        """Reference tokens read in the remittance of received payments (once per run)."""
-        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
+        """Reference tokens read in the remittance of received payments that spell no known
+        invoice number (once per run): typos, truncations and ERP-only pieces are only looked
+        for there, since an exact reading wins anyway."""
+        pay = self.table("payments").filter(pl.col("amount_cents") > 0).join(
+            self._invoice_citations.select(pl.col("payment_id").alias("record_id")).unique(),
+            on="record_id", how="anti")
         return extract_tokens(pay.select("record_id", *REF_TEXT_COLUMNS), id_col="record_id",
                               text_cols=REF_TEXT_COLUMNS)
+
+    @cached_property
+    def _invoice_citations(self) -> pl.DataFrame:
+        """(payment_id, invoice_id, ref_evidence): invoice numbers spelled in the remittance."""
+        cited = cite_documents(self.payment_windows, self.invoices.select("record_id", "number"),
+                               id_col="record_id", doc_id_col="record_id",
+                               number_col="number", min_key_len=self.reading.min_key_len)
+        return cited.select(pl.col("record_id").alias("payment_id"),
+                            pl.col("record_id_doc").alias("invoice_id"),
+                            pl.col("citation").alias("ref_evidence"))
 
     @cached_property
     def payment_windows(self) -> pl.DataFrame:
@@ -212,16 +226,10 @@ class MatchContext:
         """
         reading = self.reading
         docs = self.invoices.select("record_id", "number")
-        cited = cite_documents(self.payment_windows, docs, id_col="record_id",
-                               doc_id_col="record_id", number_col="number",
-                               min_key_len=reading.min_key_len)
-        cited = cited.select(pl.col("record_id").alias("payment_id"),
-                             pl.col("record_id_doc").alias("invoice_id"),
-                             pl.col("citation").alias("ref_evidence"))
+        cited = self._invoice_citations
         # reference-shaped tokens (OCR slips, typos, cut-off numbers) are only read for the
         # payments whose remittance spells no known number: an exact reading wins anyway
-        tokens = self.payment_tokens.join(cited.select(pl.col("payment_id").alias("record_id"))
-                                          .unique(), on="record_id", how="anti")
+        tokens = self.payment_tokens
         pairs = match_references(tokens, docs, id_col="record_id", doc_id_col="record_id",
                                  doc_ref_col="number", max_edits=reading.max_edits,
                                  min_key_len=reading.fuzzy_min_len,
