@@ -28,7 +28,7 @@ from reconkit.schemas import QUARANTINE_COLUMNS, PolarsDataType, conform
 
 SYSTEM: Final = "bank"
 
-_RAW_SCHEMA: Final[dict[str, PolarsDataType]] = {
+RAW_SCHEMA: Final[dict[str, PolarsDataType]] = {
     "record_id": pl.String, "source_row": pl.Int64, "entry_ref": pl.String,
     "booking_date": pl.String, "value_date": pl.String, "amount_cents": pl.Int64,
     "currency": pl.String, "payer_name": pl.String, "payer_iban": pl.String,
@@ -88,26 +88,45 @@ def clean(text: str | None) -> str | None:
     return out or None
 
 
+def raw_payments(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Raw payment dicts (see `RAW_SCHEMA`) as a frame, in order."""
+    return pl.DataFrame(rows, schema=RAW_SCHEMA)
+
+
+def _fill_rf_references(raw: pl.DataFrame) -> pl.DataFrame:
+    """A payment without a structured reference gets the RF reference quoted in its text.
+
+    Only the rows whose remittance text holds `RF` are checked (ISO 11649 checksum, in
+    Python); the others cannot quote one.
+    """
+    need = pl.col("structured_ref").is_null() & pl.col("remittance").str.contains(
+        "RF", literal=True)
+    found = raw.with_row_index("__i").filter(need).select("__i", "remittance")
+    if not found.height:
+        return raw
+    refs = pl.Series([rf_reference(t) for t in found["remittance"].to_list()],
+                     dtype=pl.String)
+    return raw.with_columns(raw["structured_ref"].clone().scatter(found["__i"], refs))
+
+
 def payments_frame(
-    rows: list[dict[str, Any]],
+    rows: list[dict[str, Any]] | pl.DataFrame,
     issues: list[RowIssue],
     *,
     source_file: str,
     date_format: str,
     date_hint: str,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Build the canonical payments frame and its quarantine from raw payment dicts.
+    """Build the canonical payments frame and its quarantine from raw payments.
 
-    Dates arrive as text in `date_format` and are parsed vectorised; a row whose date text
-    cannot be read is quarantined (reason `not a date (expected <date_hint>)`), as are the
-    `issues` the loader found while walking the file. Row order is file order. A payment
+    `rows` are dicts or a frame of `RAW_SCHEMA`. Dates arrive as text in `date_format` and
+    are parsed vectorised; a row whose date text cannot be read is quarantined (reason
+    `not a date (expected <date_hint>)`), as are the `issues` the loader found while walking
+    the file. Row order is file order. A payment
     without a structured reference gets the valid RF creditor reference quoted in its
     remittance text, if any: banks often carry it there (MT940 /REMI/, CFONB LCC).
     """
-    for row in rows:
-        if row.get("structured_ref") is None:
-            row["structured_ref"] = rf_reference(row.get("remittance"))
-    raw = pl.DataFrame(rows, schema=_RAW_SCHEMA)
+    raw = _fill_rf_references(rows if isinstance(rows, pl.DataFrame) else raw_payments(rows))
     raw = raw.with_columns(pl.lit(SYSTEM).alias("system"),
                            pl.lit(source_file).alias("source_file"))
     parsed = raw.with_columns(

@@ -34,6 +34,7 @@ from reconkit.loaders._bank import (
     too_large,
     zone,
 )
+from reconkit.loaders._camt_batch import Batch
 from reconkit.loaders._camt_entry import Doc, Running, q, read_entry
 from reconkit.loaders.base import Loaded
 from reconkit.loaders.statements import Statement, period_of
@@ -138,11 +139,12 @@ def _load_document(opener: Opener, source_file: str, message: Message,
     def flush() -> None:
         """Payments read so far become a columnar frame (a dict per row costs 10x more)."""
         nonlocal n_rows
-        n_rows += len(doc.rows)
-        chunks.append(payments_frame(doc.rows, [], source_file=source_file,
+        raw = doc.take_payments()
+        n_rows += raw.height
+        chunks.append(payments_frame(raw, [], source_file=source_file,
                                      date_format="%Y-%m-%d", date_hint="YYYY-MM-DD"))
-        doc.rows.clear()
 
+    batch = Batch(doc, tags[0], tags[1])
     with opener() as fh:
         try:
             for _, el in etree.iterparse(fh, events=("end",), tag=tags,
@@ -150,28 +152,35 @@ def _load_document(opener: Opener, source_file: str, message: Message,
                 if el.tag == tags[0]:
                     ordinal += 1
                     if box is None:
+                        batch.flush(el, settle=True)
                         box = _open_box(doc, el.getparent(), len(doc.statements) + 1)
+                        batch.run = box.state
+                    if batch.add(el, ordinal):
+                        continue
                     read_entry(doc, box.state, el, ordinal)
-                    if len(doc.rows) >= _CHUNK_ROWS:
-                        flush()
                     el.clear(keep_tail=True)
                     while (prev := el.getprevious()) is not None and prev.tag == tags[0]:
                         el.getparent().remove(prev)
                 else:
+                    batch.flush(el, settle=True)
                     box = box or _open_box(doc, el, len(doc.statements) + 1)
                     doc.statements.append(_close_box(doc, box, message))
                     box = None
                     el.clear(keep_tail=True)
                     while (prev := el.getprevious()) is not None and prev.tag == tags[1]:
                         el.getparent().remove(prev)
+                if batch.idle and doc.row_count() >= _CHUNK_ROWS:
+                    flush()
+            batch.flush(None, settle=True)
         except (etree.XMLSyntaxError, zipfile.BadZipFile, EOFError) as exc:
             raise _syntax_error(exc, source_file) from None
     if doc.not_booked:
         kinds = ", ".join(f"{n} {s}" for s, n in sorted(doc.not_booked.items()))
         doc.warnings.append(f"{source_file}: skipped {sum(doc.not_booked.values())} entries "
                             f"that are not booked ({kinds})")
-    n_rows += len(doc.rows)
-    chunks.append(payments_frame(doc.rows, doc.issues, source_file=source_file,
+    raw = doc.take_payments()
+    n_rows += raw.height
+    chunks.append(payments_frame(raw, doc.issues, source_file=source_file,
                                  date_format="%Y-%m-%d", date_hint="YYYY-MM-DD"))
     payments = pl.concat([c[0] for c in chunks], how="vertical")
     quarantine = pl.concat([c[1] for c in chunks], how="vertical").sort(

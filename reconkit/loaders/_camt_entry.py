@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from lxml import etree
 
 from reconkit.loaders._bank import (
@@ -22,6 +23,7 @@ from reconkit.loaders._bank import (
     clean,
     local_date,
     parse_cents,
+    raw_payments,
     too_large,
 )
 from reconkit.loaders.statements import Statement
@@ -71,6 +73,22 @@ class Doc:
     warnings: list[str] = field(default_factory=list)
     not_booked: Counter[str] = field(default_factory=Counter)
     statements: list[Statement] = field(default_factory=list)
+    frames: list[pl.DataFrame] = field(default_factory=list)  # raw payments read in batches
+
+    def keep_rows(self) -> None:
+        """Move `rows` into `frames`, keeping document order before a batch is added."""
+        if self.rows:
+            self.frames.append(raw_payments(self.rows))
+            self.rows.clear()
+
+    def row_count(self) -> int:
+        return len(self.rows) + sum(f.height for f in self.frames)
+
+    def take_payments(self) -> pl.DataFrame:
+        """Every raw payment read so far (`RAW_SCHEMA`), in document order; then forget them."""
+        self.keep_rows()
+        frames, self.frames = self.frames, []
+        return pl.concat(frames) if frames else raw_payments([])
 
     def text(self, el: etree._Element, path: str) -> str | None:
         node = el.find(q(self.ns, path))
@@ -173,12 +191,8 @@ def read_entry(doc: Doc, run: Running, ntry: etree._Element, ordinal: int) -> No
         if tx is not None and get(tx, "Amt", "AmtDtls/TxAmt/Amt") not in (None, raw_amount):
             detail = _tx_amount(tx, currency)
         if detail is not None and detail[1] == currency and detail[0] != cents:
-            scale = currency_exponent(currency or "")
-            doc.warnings.append(
-                f"{where} entry {entry_ref} (entry {ordinal}) is "
-                f"{format_cents(cents, scale=scale)} {currency} but its transaction details "
-                f"say {format_cents(detail[0], scale=scale)} {currency}: the entry amount is "
-                "loaded; ask the bank which one was booked")
+            doc.warnings.append(tx_amount_warning(doc, run, entry_ref, ordinal, cents,
+                                                  detail[0], currency))
         return
     total = 0
     for i, tx in enumerate(txs, start=1):
@@ -200,6 +214,16 @@ def read_entry(doc: Doc, run: Running, ntry: etree._Element, ordinal: int) -> No
         doc.warnings.append(
             f"{where} the {len(txs)} transactions of batch entry {entry_ref} (entry "
             f"{ordinal}) add up to {total} cents but the entry amount is {signed} cents")
+
+
+def tx_amount_warning(doc: Doc, run: Running, entry_ref: str, ordinal: int, cents: int,
+                      detail: int, currency: str | None) -> str:
+    """An entry whose single transaction states another amount: which one is loaded."""
+    scale = currency_exponent(currency or "")
+    return (f"{doc.source_file}: statement {run.stmt_id}: entry {entry_ref} (entry {ordinal}) "
+            f"is {format_cents(cents, scale=scale)} {currency} but its transaction details "
+            f"say {format_cents(detail, scale=scale)} {currency}: the entry amount is "
+            "loaded; ask the bank which one was booked")
 
 
 def _tx_amount(tx: Flat, currency: str | None) -> tuple[int, str | None] | None:
