@@ -50,22 +50,38 @@ def sf_object(value: str) -> str | None:
     return KEY_PREFIXES.get(value[:3])
 
 
+_UPPER: Final = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+_OTHER: Final = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list("0123456789")
+# the 5 characters of a chunk as upper-case flags ("10010": 1st and 4th upper) -> letter
+_CHUNK_LETTER: Final = {"".join("1" if v >> i & 1 else "0" for i in range(5)): _ALPHABET[v]
+                        for v in range(32)}
+
+
 def sf18_expr(col: pl.Expr) -> pl.Expr:
     """Vectorised `to_sf18`: 15- or 18-character ids to 18; anything else (or a bad checksum)
     becomes null, so the caller can quarantine the raw value."""
-    s = col.cast(pl.String).str.strip_chars()
+    return col.cast(pl.String).map_batches(_sf18, return_dtype=pl.String)
+
+
+def _sf18(ids: pl.Series) -> pl.Series:
+    """`sf18_expr` on a column: each step once (an expression would repeat the shared ones).
+
+    Characters become upper-case flags in one multi-pattern pass (characters an id cannot
+    hold stay as they are: that id is not well formed), each 5-flag chunk its suffix letter
+    by one lookup.
+    """
+    s = ids.str.strip_chars()
     head = s.str.slice(0, 15)
-    letters = []
-    for chunk in range(3):
-        bits = pl.sum_horizontal(
-            head.str.slice(chunk * 5 + i, 1).str.contains("^[A-Z]$").cast(pl.Int64) * (1 << i)
-            for i in range(5)
-        )
-        letters.append(pl.lit(_ALPHABET).str.slice(bits, 1))
-    suffix = pl.concat_str(letters)
-    well_formed = s.str.contains(_ID_RE.pattern)
-    checksum_ok = (s.str.len_chars() == 15) | (s.str.slice(15, 3).str.to_uppercase() == suffix)
-    return pl.when(well_formed & checksum_ok).then(head + suffix).otherwise(None)
+    flags = head.str.replace_many(_UPPER + _OTHER, ["1"] * len(_UPPER) + ["0"] * len(_OTHER))
+    frame = pl.DataFrame({"s": s, "head": head}).with_columns(pl.concat_str(
+        flags.str.slice(chunk * 5, 5).replace_strict(_CHUNK_LETTER, default=None,
+                                                     return_dtype=pl.String)
+        for chunk in range(3)).alias("suffix"))
+    well_formed = pl.col("s").str.contains(_ID_RE.pattern)
+    checksum_ok = (pl.col("s").str.len_chars() == 15) \
+        | (pl.col("s").str.slice(15, 3).str.to_uppercase() == pl.col("suffix"))
+    return frame.select(pl.when(well_formed & checksum_ok).then(pl.col("head") + pl.col(
+        "suffix")).otherwise(None)).to_series().alias(ids.name)
 
 
 def sf_ref_expr(col: pl.Expr) -> pl.Expr:
