@@ -8,11 +8,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconkit.errors import SourceFormatError
 from reconkit.formats.fec import journal_kind
 from reconkit.loaders.base import get_loader, merge_loaded
-from reconkit.loaders.fec import load_fec
+from reconkit.loaders.fec import _counter_accounts, load_fec
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 HEADER = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
@@ -395,3 +397,24 @@ def test_customer_lines_carry_their_entry_counter_accounts(tmp_path: Path) -> No
     loaded = load_fec(write(tmp_path, fec_text(fresh(INVOICE, PAYMENT, rebate))))
     assert loaded.tables["ledger_lines"].select("record_id", "counter_accounts").rows() == [
         ("VT:VT1", "445710 706000"), ("BQ:BQ7", "512000"), ("VT:AV9", "709000")]
+
+
+_ACCOUNT = st.none() | st.sampled_from(["706000", "445710", "512000", "709", "6"])
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from(["VT", "BQ", None]), st.sampled_from(["1", "2", None]),
+                          _ACCOUNT), max_size=12),
+       st.integers(0, 70))
+def test_counter_accounts_spell_each_entrys_distinct_sorted_accounts(
+        lines: list[tuple[str | None, str | None, str | None]], extra_accounts: int) -> None:
+    # beyond 62 distinct accounts the bit sets do not fit: the list path is taken
+    lines = lines + [("VT", "9", f"4{i:05d}") for i in range(extra_accounts)]
+    df = pl.DataFrame(lines, schema={c: pl.String for c in ("JournalCode", "EcritureNum",
+                                                            "CompteNum")}, orient="row")
+    keys = ["JournalCode", "EcritureNum"]
+    expected = df.group_by(keys).agg(
+        pl.col("CompteNum").unique().sort().str.join(" ").alias("counter_accounts"))
+    got = _counter_accounts(df)
+    assert got.schema == expected.schema
+    assert got.sort(keys).equals(expected.sort(keys))

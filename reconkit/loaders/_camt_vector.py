@@ -45,14 +45,12 @@ class Outcome:
 
 def _v(name: str) -> pl.Expr:
     """A leaf's text as `read_entry` sees it: stripped, null when absent or empty."""
-    s = pl.col(name).str.strip_chars()
-    return pl.when(s != "").then(s)
+    return pl.col(name).str.strip_chars().replace("", None)  # when/then would strip twice
 
 
 def _clean(expr: pl.Expr) -> pl.Expr:
     """`clean`: whitespace runs collapsed to one space, stripped, null when empty."""
-    s = expr.str.replace_all(r"\s+", " ").str.strip_chars()
-    return pl.when(s != "").then(s)
+    return expr.str.replace_all(r"\s+", " ").str.strip_chars().replace("", None)
 
 
 def _code(prefix: str) -> pl.Expr:

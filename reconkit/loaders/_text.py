@@ -108,8 +108,7 @@ def read_csv_cells(path: Path, encoding: str | None = None) -> CsvCells:
     newlines = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0)
                                  for c in columns)
     cells = frame.with_columns(
-        *(pl.when(t == "").then(None).otherwise(t).alias(c) for t, c in zip(
-            text, columns, strict=True)),
+        *(t.replace("", None).alias(c) for t, c in zip(text, columns, strict=True)),
         (pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
          + newlines.cum_sum().shift(1, fill_value=0)).alias("source_row"),
     ).slice(1).filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))

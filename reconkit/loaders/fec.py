@@ -75,10 +75,8 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
 
     customer = _customer_lines(df, customer_accounts)
     # the entry's other accounts (706 revenue, 709 rebates, 512 bank...): what the line is for
-    counter = df.filter(pl.col("__fields_ok")).join(customer.select("source_row"),
-                                                    on="source_row", how="anti") \
-        .group_by("JournalCode", "EcritureNum").agg(
-            pl.col("CompteNum").unique().sort().str.join(" ").alias("counter_accounts"))
+    counter = _counter_accounts(df.filter(pl.col("__fields_ok")).join(
+        customer.select("source_row"), on="source_row", how="anti"))
     customer = customer.join(counter, on=["JournalCode", "EcritureNum"], how="left",
                              maintain_order="left")
     ledger = _ledger_lines(customer.join(bad, on="source_row", how="anti"), name,
@@ -94,6 +92,27 @@ def load_fec(path: Path, *, customer_accounts: tuple[str, ...] = ("411",),
         rows_skipped={name: others},
         warnings=tuple(_lettering_warnings(ledger, scale) + _siren_warnings(name)),
     )
+
+
+def _counter_accounts(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per entry, its distinct accounts sorted and joined by spaces (`706000 445710`).
+
+    A per-group list (unique, sort, join) costs 0.5 s on a 400k-line FEC: instead each
+    account is a bit, an entry ORs its bits, and each distinct set of bits is spelled once.
+    A ledger with more than 62 accounts on these lines (or none) takes the list path.
+    """
+    keys = ["JournalCode", "EcritureNum"]
+    accounts = lines["CompteNum"].drop_nulls().unique().sort().to_list()
+    if not accounts or len(accounts) > 62:
+        return lines.group_by(keys).agg(
+            pl.col("CompteNum").unique().sort().str.join(" ").alias("counter_accounts"))
+    bits = {a: 1 << i for i, a in enumerate(accounts)}
+    masks = lines.group_by(keys).agg(pl.col("CompteNum").replace_strict(
+        bits, default=0, return_dtype=pl.Int64).bitwise_or().alias("__mask"))
+    spelled = {m: " ".join(a for i, a in enumerate(accounts) if m >> i & 1)
+               for m in masks["__mask"].unique().to_list()}
+    return masks.select(*keys, pl.col("__mask").replace_strict(
+        spelled, return_dtype=pl.String).alias("counter_accounts"))
 
 
 def _separator(header_line: str, name: str) -> str:
@@ -203,7 +222,7 @@ def _clean(field: pl.Expr, quoted: bool) -> pl.Expr:
         unquoted = s.str.slice(1, s.str.len_chars() - 2).str.replace_all('""', '"', literal=True)
         s = pl.when(s.str.starts_with('"') & s.str.ends_with('"') & (s.str.len_chars() > 1)) \
             .then(unquoted.str.strip_chars()).otherwise(s)
-    return pl.when(s == "").then(None).otherwise(s)
+    return s.replace("", None)  # not when/then: that would strip twice
 
 
 def _parse(df: pl.DataFrame, sens_mode: bool, scale: int) -> pl.DataFrame:
