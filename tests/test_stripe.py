@@ -256,3 +256,13 @@ def test_service_period_is_read_on_the_lines(tmp_path: Path) -> None:
     rows = loaded.tables["invoices"].select("record_id", "period_start", "period_end").rows()
     assert rows == [("in_first", dt.date(2026, 10, 12), dt.date(2026, 11, 1)),
                     ("in_jpy0003", None, None)]
+
+
+def test_tax_amounts_that_are_not_whole_are_quarantined_with_their_text(
+        tmp_path: Path) -> None:
+    bad = {**BASIL, "id": "in_badtax", "total_taxes": [{"amount": 1000}, {"amount": "2.5"}]}
+    path = _write(tmp_path, "invoices.json", [bad, {**BASIL, "total_taxes": []}])
+    result = merge_loaded([get_loader("stripe")(path)])
+    assert result.tables["invoices"]["tax_cents"].to_list() == [0]
+    assert result.quarantine.select("source_row", "column", "value").rows() == [
+        (1, "tax_cents", "1000; 2.5")]

@@ -198,12 +198,16 @@ def has_tax(obj: StripeObject) -> bool:
 
 
 def _sum_amounts(items: list[Amount] | UnsetType | None) -> Scalar:
+    """The sum of whole amounts; else every amount as text, for the quarantine to show."""
     if not isinstance(items, list):
         return None
-    amounts = [i.amount for i in items]
-    if all(type(a) is int for a in amounts):
-        return sum(amounts)  # type: ignore[arg-type]
-    return "; ".join(str(a) for a in amounts)
+    total = 0
+    for item in items:  # one plain loop: this runs for each of 100k invoices
+        amount = item.amount
+        if type(amount) is not int:
+            return "; ".join(str(i.amount) for i in items)
+        total += amount
+    return total
 
 
 def subscription_id(obj: StripeObject) -> str | None:
