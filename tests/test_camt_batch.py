@@ -173,3 +173,23 @@ def test_mutated_statements_read_the_same(tmp_path: Path, data: bytes) -> None:
         m.setattr(camt, "_CHUNK_ROWS", 4)
         fast, alone = _both(path, m)
     assert fast == alone
+
+
+def test_a_long_statement_is_turned_into_frames_while_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # memory stays flat only if payments leave the batch as they are read, not at the end
+    monkeypatch.setattr(batch, "BATCH_SIZE", 20)
+    monkeypatch.setattr(batch, "SETTLE_SIZE", 40)
+    monkeypatch.setattr(camt, "_CHUNK_ROWS", 50)
+    frames: list[int] = []
+    real = camt.payments_frame
+
+    def counted(raw: Any, *args: Any, **kwargs: Any) -> Any:
+        frames.append(raw.height)
+        return real(raw, *args, **kwargs)
+
+    monkeypatch.setattr(camt, "payments_frame", counted)
+    path = tmp_path / "stmt.xml"
+    path.write_bytes(_document([_statement(ENTRIES[:1] * 500)]))
+    assert load_camt053(path).tables["payments"].height == 500
+    assert len(frames) >= 6 and max(frames) <= 100  # not one frame of 500 at the end

@@ -155,12 +155,11 @@ def _load_document(opener: Opener, source_file: str, message: Message,
                         batch.flush(el, settle=True)
                         box = _open_box(doc, el.getparent(), len(doc.statements) + 1)
                         batch.run = box.state
-                    if batch.add(el, ordinal):
-                        continue
-                    read_entry(doc, box.state, el, ordinal)
-                    el.clear(keep_tail=True)
-                    while (prev := el.getprevious()) is not None and prev.tag == tags[0]:
-                        el.getparent().remove(prev)
+                    if not batch.add(el, ordinal):  # an entry outside a statement element
+                        read_entry(doc, box.state, el, ordinal)
+                        el.clear(keep_tail=True)
+                        while (prev := el.getprevious()) is not None and prev.tag == tags[0]:
+                            el.getparent().remove(prev)
                 else:
                     batch.flush(el, settle=True)
                     box = box or _open_box(doc, el, len(doc.statements) + 1)

@@ -157,7 +157,7 @@ def records(parent: etree._Element, ns: str, n: int) -> list[Record | None]:
 
 FAST = True  # False reads every entry with `read_entry` (the reference the tests compare to)
 BATCH_SIZE = 2000  # entries per XSLT call (about 2 MB of tree)
-SETTLE_SIZE = 10_000  # simple entries read together by polars
+SETTLE_SIZE = 4000  # simple entries read together by polars (~20 MB of records)
 
 
 class Batch:
