@@ -146,7 +146,10 @@ _RECORD_SCHEMA: Final = {**{f: pl.String for f in _FIELDS}, ORDINAL: pl.Int64,
 
 def records(parent: etree._Element, ns: str, n: int) -> list[Record | None]:
     """The fields of the first `n` entries (`Ntry` children) of `parent`; None: not flat."""
-    text = str(stylesheet(ns)(parent, n=str(n)))
+    try:
+        text = str(stylesheet(ns)(parent, n=str(n)))
+    except etree.XSLTError:  # never seen; the caller then reads each entry alone
+        return []
     out: list[Record | None] = []
     for chunk in text.split(RS)[1:]:
         parts = chunk.split(FS)
