@@ -193,3 +193,17 @@ def test_a_long_statement_is_turned_into_frames_while_it_is_read(
     path.write_bytes(_document([_statement(ENTRIES[:1] * 500)]))
     assert load_camt053(path).tables["payments"].height == 500
     assert len(frames) >= 6 and max(frames) <= 100  # not one frame of 500 at the end
+
+
+def test_a_failing_stylesheet_falls_back_to_reading_each_entry(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_batches: None) -> None:
+    from lxml import etree
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise etree.XSLTApplyError("boom")
+
+    path = tmp_path / "stmt.xml"
+    path.write_bytes(_document([_statement(ENTRIES)]))
+    expected = _both(path, monkeypatch)[1]
+    monkeypatch.setattr(batch, "stylesheet", lambda ns: broken)
+    assert _outcome(load_camt053, path) == expected

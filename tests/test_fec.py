@@ -441,3 +441,15 @@ def test_counter_accounts_spell_each_entrys_distinct_sorted_accounts(
     got = _counter_accounts(df)
     assert got.schema == expected.schema
     assert got.sort(keys).equals(expected.sort(keys))
+
+
+def test_fast_date_reads_legal_dates_of_1900_to_2099_only() -> None:
+    from reconkit.loaders.fec import _fast_date
+
+    raw = ["20240229", "20230229", "18991231", "19000101", "20991231", "21000101", "2024013",
+           "202401011", "20241301", None, "\uff12\uff10\uff12\uff14\uff10\uff11\uff10\uff11"]
+    got = pl.DataFrame({"d": raw}, schema={"d": pl.String}).select(_fast_date(pl.col("d")))
+    assert got.to_series().to_list() == [
+        dt.date(2024, 2, 29), None, None, dt.date(1900, 1, 1), dt.date(2099, 12, 31),
+        None, None, None, None, None, None]
+

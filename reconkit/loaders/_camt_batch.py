@@ -139,19 +139,24 @@ def stylesheet(ns: str) -> etree.XSLT:
 Record = dict[str, str]
 _FIELDS: Final = sorted({f for kids in _TREE.values() for f, _ in kids.values() if f}
                         | {"amt@Ccy", "t_amt@Ccy", "t_txamt@Ccy"})
+_FIELD_SET: Final = frozenset(_FIELDS)
 _RECORD_SCHEMA: Final = {**{f: pl.String for f in _FIELDS}, ORDINAL: pl.Int64,
                          NUMBER: pl.Int64}
 
 
 def records(parent: etree._Element, ns: str, n: int) -> list[Record | None]:
     """The fields of the first `n` entries (`Ntry` children) of `parent`; None: not flat."""
-    text = str(stylesheet(ns)(parent, n=str(n)))
+    try:
+        text = str(stylesheet(ns)(parent, n=str(n)))
+    except etree.XSLTError:  # never seen; the caller then reads each entry alone
+        return []
     out: list[Record | None] = []
     for chunk in text.split(RS)[1:]:
         parts = chunk.split(FS)
         pairs = iter(parts)  # a field twice (two TxDtls, two Ustrd) is not flat
         rec = dict(zip(pairs, pairs, strict=False))
-        out.append(None if 2 * len(rec) + 1 != len(parts) or COMPLEX in rec else rec)
+        flat = 2 * len(rec) + 1 == len(parts) and rec.keys() <= _FIELD_SET
+        out.append(rec if flat else None)  # COMPLEX is not a field: flagged entries too
     return out
 
 

@@ -138,38 +138,44 @@ def _book(run: Running, f: pl.DataFrame, out: Outcome) -> None:
 
 
 def _payments(f: pl.DataFrame, run: Running) -> pl.DataFrame:
-    """The raw payment rows: entry fields, then the transaction's (or the entry's) details."""
-    has_tx = pl.col("tx").is_not_null()
+    """The raw payment rows: entry fields, then the transaction's (or the entry's) details.
+
+    Texts used more than once are computed once, in a first step (eager polars would repeat
+    a shared subexpression, and the whitespace clean-up is a regex pass).
+    """
     debtor = pl.col("amount_cents") >= 0
-    entry_info = _clean(pl.col("info"))
-    entry_code = _code("")
-    remittance = pl.coalesce(_clean(pl.col("ustrd")), _clean(pl.col("addtl_tx")), entry_info)
-    reason = pl.coalesce(_v("rtr_cd"), _v("rtr_prtry"))
-    info = _clean(pl.col("rtr_info"))
+    f = f.with_columns(
+        _clean(pl.col("info")).alias("__info"), _code("").alias("__code"),
+        pl.coalesce(_clean(pl.col("ustrd")), _clean(pl.col("addtl_tx"))).alias("__text"),
+        pl.coalesce(_v("rtr_cd"), _v("rtr_prtry")).alias("__reason"),
+        _clean(pl.col("rtr_info")).alias("__rtr_info"), _v("e2e").alias("__e2e"),
+        pl.coalesce(_v("ref"), pl.lit(f"{run.stmt_id}:") + pl.coalesce(
+            _v("ntry_ref"), pl.col(NUMBER).cast(pl.String))).alias("__ref"))
+    has_tx, reason, info = pl.col("tx").is_not_null(), pl.col("__reason"), pl.col("__rtr_info")
+    f = f.with_columns(pl.coalesce("__text", "__info").alias("__text"))
+    remittance = pl.col("__text")
     returned = pl.lit("return ") + reason + pl.when(info.is_not_null()).then(
         pl.lit(": ") + info).otherwise(pl.lit(""))
     remittance = pl.when(reason.is_null()).then(remittance).when(remittance.is_null()).then(
         returned).otherwise(remittance + pl.lit(" (") + returned + pl.lit(")"))
-    e2e = _v("e2e")
-    entry_ref = pl.coalesce(_v("ref"), pl.lit(f"{run.stmt_id}:") + pl.coalesce(
-        _v("ntry_ref"), pl.col(NUMBER).cast(pl.String)))
     name = pl.when(debtor).then(pl.coalesce(_v("dbtr_pty"), _v("dbtr_nm"))).otherwise(
         pl.coalesce(_v("cdtr_pty"), _v("cdtr_nm")))
+    e2e = pl.col("__e2e")
     return f.select(
-        entry_ref.alias("record_id"),
+        pl.col("__ref").alias("record_id"),
         pl.col(ORDINAL).alias("source_row"),
-        entry_ref.alias("entry_ref"),
+        pl.col("__ref").alias("entry_ref"),
         "booking_date", "value_date", "amount_cents",
         pl.col("__ccy").alias("currency"),
         pl.when(has_tx).then(_clean(name)).alias("payer_name"),
         pl.when(has_tx).then(pl.when(debtor).then(_v("dbtr_iban")).otherwise(
             _v("cdtr_iban"))).alias("payer_iban"),
-        pl.when(has_tx).then(remittance).otherwise(entry_info).alias("remittance"),
+        pl.when(has_tx).then(remittance).otherwise(pl.col("__info")).alias("remittance"),
         pl.when(has_tx).then(pl.coalesce(_v("cdtr_ref"), _v("doc_nb"))).alias(
             "structured_ref"),
         pl.when(has_tx & (e2e != "NOTPROVIDED")).then(e2e).alias("end_to_end_id"),
-        pl.when(has_tx).then(pl.coalesce(_code("t_"), entry_code)).otherwise(
-            entry_code).alias("bank_tx_code"),
+        pl.when(has_tx).then(pl.coalesce(_code("t_"), pl.col("__code"))).otherwise(
+            pl.col("__code")).alias("bank_tx_code"),
         _v("rvsl").str.to_lowercase().is_in(["true", "1"]).fill_null(False).alias(
             "is_reversal"),
         pl.lit(run.account_id, dtype=pl.String).alias("account_id"),
