@@ -14,6 +14,7 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 from stdnum import iso11649
 
+from reconkit.keys.citations import compact_key
 from reconkit.keys.normalize import ocr_digits, reference_key
 from reconkit.schemas import PolarsDataType
 
@@ -323,11 +324,6 @@ def _truncated_hits(open_refs: pl.DataFrame, docs: pl.DataFrame,
         .with_columns(pl.lit("truncated").alias("ref_evidence"))
 
 
-def _as_written(expr: pl.Expr) -> pl.Expr:
-    """Upper case, every character but A-Z and 0-9 dropped; nothing else changed."""
-    return expr.cast(pl.String).str.to_uppercase().str.replace_all(r"[^A-Z0-9]", "")
-
-
 def match_references_in_blocks(
     texts: pl.DataFrame,
     documents: pl.DataFrame,
@@ -358,11 +354,11 @@ def match_references_in_blocks(
         id_col, block_col,
         pl.concat_str([pl.col(c).fill_null("") for c in text_cols], separator=" ")
         .str.split(" ").alias("word"),
-    ).explode("word").with_columns(_as_written(pl.col("word")).alias("w")).filter(
+    ).explode("word").with_columns(compact_key(pl.col("word")).alias("w")).filter(
         (pl.col("w").str.len_chars() >= min_len)
         & (pl.col("w").str.count_matches(r"[0-9]") >= 3)).select(id_col, block_col, "w").unique()
     docs = documents.select(pl.col(doc_id_col).alias("__doc"), block_col,
-                            _as_written(pl.col(doc_ref_col)).alias("d")).drop_nulls()
+                            compact_key(pl.col(doc_ref_col)).alias("d")).drop_nulls()
     pairs = words.join(docs, on=block_col).filter(
         (pl.col("w").str.len_chars() - pl.col("d").str.len_chars()).abs() <= max_edits)
     if pairs.height == 0:

@@ -19,6 +19,7 @@ from reconkit.catalog.settings import APPROXIMATE_EVIDENCE, PartyResolution, Ref
 from reconkit.formats.fec import journal_kind
 from reconkit.keys.citations import (
     cite_documents,
+    period_citations,
     text_windows,
 )
 from reconkit.keys.normalize import normalize_name, reference_key
@@ -96,13 +97,9 @@ class MatchContext:
                                    pl.col("amount_cents").alias("invoice_cents"),
                                    pl.col("currency").alias("invoice_currency"),
                                    pl.col("party_id").alias("invoice_party"))
-        sales = {c: journal_kind(c, "") in ("sales", "credit_note")
-                 for c in self.ledger["journal_code"].unique().to_list()}
         led = self.ledger.select(pl.col("record_id").alias("ledger_id"), "ref_key",
                                  pl.col("amount_cents").alias("ledger_cents"),
-                                 pl.col("journal_code").replace_strict(
-                                     sales, default=False, return_dtype=pl.Boolean)
-                                 .alias("sales_journal"),
+                                 self._journal_is("sales", "credit_note").alias("sales_journal"),
                                  pl.col("currency").alias("ledger_currency"),
                                  pl.col("party_id").alias("ledger_party"), "lettered",
                                  "lettering_date", "entry_date")
@@ -128,14 +125,19 @@ class MatchContext:
             "invoice_id", "settled_by").unique(subset=["invoice_id"], keep="first",
                                                maintain_order=True)
 
+    def _journal_is(self, *kinds: str) -> pl.Expr:
+        """Whether a ledger line's journal is of one of these kinds (`journal_kind`)."""
+        of_kind = {c: journal_kind(c, "") in kinds
+                   for c in self.ledger["journal_code"].unique().to_list()}
+        return pl.col("journal_code").replace_strict(of_kind, default=False,
+                                                      return_dtype=pl.Boolean)
+
     def _receipted_invoices(self) -> pl.DataFrame:
         """Invoices an earlier month's unlettered bank receipt pays exactly, citing them."""
         led = self.ledger
-        bank = {c: journal_kind(c, "") == "bank" for c in led["journal_code"].unique().to_list()}
         receipts = led.filter(
-            pl.col("journal_code").replace_strict(bank, default=False, return_dtype=pl.Boolean)
-            & (pl.col("amount_cents") < 0) & pl.col("lettering_code").is_null()
-            & (pl.col("entry_date") < self.period_start))
+            self._journal_is("bank") & (pl.col("amount_cents") < 0)
+            & pl.col("lettering_code").is_null() & (pl.col("entry_date") < self.period_start))
         invoices = self.invoices.filter((pl.col("doc_type") == "invoice")
                                         & (pl.col("amount_cents") > 0))
         windows = text_windows(receipts.select("record_id", "label", "piece_ref"),
@@ -205,6 +207,16 @@ class MatchContext:
         return cited.select(pl.col("record_id").alias("payment_id"),
                             pl.col("record_id_doc").alias("invoice_id"),
                             pl.col("citation").alias("ref_evidence"))
+
+    @cached_property
+    def payment_periods(self) -> pl.DataFrame:
+        """(payment_id, period): billing months received payments name in their remittance
+        (ECHEANCE SEPTEMBRE 2026), read once per run for the rules that use them."""
+        pay = self.table("payments").filter(pl.col("amount_cents") > 0)
+        return period_citations(pay.select("record_id", "remittance"), id_col="record_id",
+                                text_cols=["remittance"],
+                                month_names=self.reading.month_names).rename(
+            {"record_id": "payment_id"})
 
     @cached_property
     def payment_windows(self) -> pl.DataFrame:

@@ -12,7 +12,6 @@ import polars as pl
 from reconkit.keys.citations import (
     cite_documents,
     document_sequence,
-    period_citations,
     sequence_citations,
 )
 
@@ -71,18 +70,17 @@ def period_refs(ctx: MatchContext, cited: pl.DataFrame) -> pl.DataFrame:
     (`cited`), the invoices of the payer's group whose billing period (its start, else the
     issue date) falls in the month the remittance names with its year (`ABONNEMENT SEPTEMBRE
     2026`), when the payment's amount singles out one of them."""
-    pay = ctx.payments.filter((pl.col("amount_cents") > 0) & pl.col("party_id").is_not_null())
-    pay = pay.join(cited.select(pl.col("payment_id").alias("record_id")).unique(),
-                   on="record_id", how="anti")
-    periods = period_citations(pay.select("record_id", "remittance"), id_col="record_id",
-                               text_cols=["remittance"], month_names=ctx.reading.month_names)
+    resolved = ctx.payments.filter(pl.col("party_id").is_not_null()).select(
+        pl.col("record_id").alias("payment_id"))
+    periods = ctx.payment_periods.join(resolved, on="payment_id").join(
+        cited.select("payment_id").unique(), on="payment_id", how="anti")
     docs = _documents(ctx).with_columns(
         pl.coalesce("period_start", "issue_date").dt.truncate("1mo").alias("period"))
-    found = periods.rename({"record_id": "payment_id"}).join(
-        _payer_groups(ctx), on="payment_id").join(docs, on=["party_id", "period"]).select(
+    scope = _payer_groups(ctx)
+    found = periods.join(scope, on="payment_id").join(docs, on=["party_id", "period"]).select(
         "payment_id", "invoice_id", "party_id", "open_cents", "issue_date",
         pl.lit("period").alias("ref_evidence"))
-    kept = _kept(ctx, [found], _payer_groups(ctx))
+    kept = _kept(ctx, [found], scope)
     # one document of that amount only: several invoices of the month paid together are a
     # grouped payment, whose combination the subset-sum rule proposes with its own exception;
     # a month is too vague to name a document whose amount disagrees ("FACTURES OCTOBRE")

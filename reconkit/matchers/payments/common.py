@@ -27,6 +27,28 @@ def open_documents(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         .with_columns(pl.col("remaining_cents").fill_null(pl.col("open_cents")))
 
 
+def paid_invoices(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
+    """Invoices already paid: settled before the run (lettered in the ERP, or paid by an
+    earlier receipt never lettered) or used up by a payment of this run. The invoice's columns
+    plus `settled_how` (a phrase; null when paid in this run)."""
+    settled = ctx.settled_invoices.select(
+        pl.col("invoice_id").alias("record_id"),
+        pl.when(pl.col("settled_by") == "lettering").then(pl.lit("the ERP lettering"))
+        .otherwise(pl.format("a receipt of {}, not lettered", pl.col("lettering_date")))
+        .alias("settled_how"))
+    return ctx.invoices.filter(pl.col("doc_type") == "invoice").join(
+        state.remaining_frame("billing"), on="record_id", how="left").join(
+        settled, on="record_id", how="left").filter(
+        pl.col("settled_how").is_not_null() | (pl.col("remaining_cents") == 0))
+
+
+def fee_limit(max_fee_cents: int, max_fee_bp: int) -> pl.Expr:
+    """The largest gap a bank fee explains: at most `max_fee_cents` and `max_fee_bp` of the
+    open amount (`sum_remaining`)."""
+    return pl.min_horizontal(pl.lit(max_fee_cents),
+                             pl.col("sum_remaining") * max_fee_bp // 10_000)
+
+
 def party_score(ctx: MatchContext, frame: pl.DataFrame, *, payer_party: str,
                  invoice_party: str, payer_norm: str) -> pl.DataFrame:
     """Add `party_score` (0..1) and `party_evidence`: does the payer agree with the invoiced

@@ -19,10 +19,16 @@ from typing import ClassVar, Literal
 
 import polars as pl
 
-from reconkit.keys.citations import period_citations
 from reconkit.matchers.base import Score, candidates, evidence_json, item, money, register_matcher
 from reconkit.matchers.context import AllocationState, MatchContext
-from reconkit.matchers.payments.common import finish, open_documents, open_payments, with_party
+from reconkit.matchers.payments.common import (
+    fee_limit,
+    finish,
+    open_documents,
+    open_payments,
+    paid_invoices,
+    with_party,
+)
 
 Gap = Literal["fee", "partial", "over"]
 
@@ -41,10 +47,8 @@ def _payer_documents(ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
                        + pl.duration(days=ctx.reading.issued_after_payment_days))
     # a billing month named in the remittance (ECHEANCE SEPTEMBRE 2026) points at the
     # payer's documents of that month
-    named = period_citations(pay.select("record_id", "remittance"), id_col="record_id",
-                             text_cols=["remittance"], month_names=ctx.reading.month_names)
-    named = named.group_by("record_id").agg(pl.col("period")).rename(
-        {"record_id": "payment_id", "period": "named_months"})
+    named = ctx.payment_periods.group_by("payment_id").agg(
+        pl.col("period").alias("named_months"))
     month = pl.coalesce("period_start", "issue_date").dt.truncate("1mo")
     rows = rows.join(ctx.invoices.select(pl.col("record_id").alias("invoice_id"),
                                          "period_start"), on="invoice_id", how="left").join(
@@ -79,8 +83,7 @@ class PartyAmountGap:
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         rows = with_party(ctx, _payer_documents(ctx, state))
         rows = rows.filter(pl.col("party_score") >= self.party_threshold)
-        limit = pl.min_horizontal(pl.lit(self.max_fee_cents),
-                                  pl.col("remaining_cents") * self.max_fee_bp // 10_000)
+        limit = fee_limit(self.max_fee_cents, self.max_fee_bp)  # of the one document
         short = pl.col("short_cents")
         if self.gap == "fee":
             rows = rows.filter((short > 0) & (short <= limit))
@@ -128,10 +131,7 @@ class PartyDuplicate:
         open_same = _payer_documents(ctx, state).filter(pl.col("short_cents") == 0)
         pay = pay.join(open_same.select(pl.col("payment_id").alias("record_id")).unique(),
                        on="record_id", how="anti")
-        settled = ctx.settled_invoices.select(pl.col("invoice_id").alias("record_id"))
-        paid_here = state.remaining_frame("billing").filter(pl.col("remaining_cents") == 0)
-        paid = pl.concat([settled, paid_here.select("record_id")]).unique()
-        docs = ctx.invoices.filter(pl.col("doc_type") == "invoice").join(paid, on="record_id")
+        docs = paid_invoices(ctx, state)
         rows = pay.select(pl.col("record_id").alias("payment_id"), "party_id", "currency",
                           "amount_cents", "payer_name", "payer_norm", "booking_date",
                           pl.col("party_id").alias("payer_party"), "payer_evidence").join(

@@ -14,9 +14,11 @@ from reconkit.matchers.base import Score, candidates, evidence_json, item, money
 from reconkit.matchers.context import AllocationState, MatchContext
 from reconkit.matchers.payments.common import (
     agreeing,
+    fee_limit,
     finish,
     numbers,
     open_payments,
+    paid_invoices,
     ref_groups,
     select_subset,
     with_party,
@@ -89,8 +91,7 @@ class _AmountGap:
         return self.score.expr(reference=pl.col("ref_score"), party=pl.col("party_score"))
 
     def _fee_limit(self) -> pl.Expr:
-        return pl.min_horizontal(pl.lit(self.max_fee_cents),
-                                 pl.col("sum_remaining") * self.max_fee_bp // 10_000)
+        return fee_limit(self.max_fee_cents, self.max_fee_bp)
 
 
 @register_matcher
@@ -155,15 +156,7 @@ class ReferenceDuplicate:
 
     def propose(self, ctx: MatchContext, state: AllocationState) -> pl.DataFrame:
         pay = open_payments(ctx, state)
-        docs = ctx.invoices.filter(pl.col("doc_type") == "invoice").join(
-            state.remaining_frame("billing"), on="record_id", how="left")
-        settled = ctx.settled_invoices.select(
-            pl.col("invoice_id").alias("record_id"), pl.lit(True).alias("lettered"),
-            pl.when(pl.col("settled_by") == "lettering").then(pl.lit("the ERP lettering"))
-            .otherwise(pl.format("a receipt of {}, not lettered", pl.col("lettering_date")))
-            .alias("settled_how"))
-        docs = docs.join(settled, on="record_id", how="left").filter(
-            pl.col("lettered").fill_null(False) | (pl.col("remaining_cents") == 0))
+        docs = paid_invoices(ctx, state)
         rows = ctx.payment_refs.join(
             pay.select(pl.col("record_id").alias("payment_id"), "amount_cents", "payer_name",
                        "currency"),
